@@ -1,0 +1,25 @@
+import NIOCore
+
+/// A frame waiting in a connection's outbound queue.
+struct OutboundFrame: Sendable {
+    /// What kind of frame this is.
+    enum Kind: UInt8, Sendable {
+        case text, binary, ping, pong, close
+    }
+
+    var kind: Kind
+    var data: ByteBuffer
+
+    /// A close frame with `code` and `reason` (reason truncated to fit the 125-byte control frame limit).
+    static func close(code: Int, reason: String) -> OutboundFrame {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(UInt16(truncatingIfNeeded: code))
+        buffer.writeString(CloseCode.truncatedReason(reason))
+        return OutboundFrame(kind: .close, data: buffer)
+    }
+}
+
+extension Message {
+    /// The frame kind that carries this message.
+    var frameKind: OutboundFrame.Kind { kind == .text ? .text : .binary }
+}

@@ -1,0 +1,4 @@
+// Types that appear in the public API, re-exported so `import PartyServer` is enough.
+@_exported import HTTPTypes
+@_exported import struct Logging.Logger
+@_exported import struct NIOCore.ByteBuffer

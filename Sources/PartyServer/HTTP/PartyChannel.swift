@@ -1,0 +1,134 @@
+import HTTPTypes
+import HummingbirdCore
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+import NIOWebSocket
+
+/// The child channel of every TCP connection: HTTP/1.1 with a WebSocket upgrade whose decision
+/// (route, name, `onBeforeConnect`) can refuse with any status and a JSON body, and whose frames
+/// are handled by `WebSocketSession`, which sees the peer's close code.
+struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
+    /// What the upgrade negotiation produced.
+    enum UpgradeResult: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
+        case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
+        case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, Response)
+    }
+
+    /// The negotiation result of one TCP connection.
+    struct Value: ServerChildChannelValue {
+        let upgradeResult: EventLoopFuture<UpgradeResult>
+        let channel: any Channel
+    }
+
+    let responder: HTTPChannelHandler.Responder
+    let front: PartyFront
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
+            let front = self.front
+            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+                maxFrameSize: front.configuration.maxMessageSize,
+                enableAutomaticErrorHandling: false,
+                shouldUpgrade: { channel, head in
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
+                        decision.withLockedValue { $0 = result }
+                        if case .accept = result { return HTTPHeaders() }
+                        return nil
+                    }
+                    return promise.futureResult
+                },
+                upgradePipelineHandler: { channel, _ in
+                    channel.eventLoop.makeCompletedFuture {
+                        guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
+                            throw ChannelError.inappropriateOperationForState
+                        }
+                        try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        return UpgradeResult.websocket(asyncChannel, session)
+                    }
+                }
+            )
+            let serverUpgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
+                upgraders: [upgrader],
+                notUpgradingCompletionHandler: { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                            wrappingChannelSynchronously: channel,
+                            configuration: .init(isOutboundHalfClosureEnabled: true)
+                        )
+                        if case .reject(let response)? = decision.withLockedValue({ $0 }) {
+                            return UpgradeResult.rejected(asyncChannel, response)
+                        }
+                        return UpgradeResult.notUpgraded(asyncChannel)
+                    }
+                }
+            )
+            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: serverUpgradeConfiguration)
+            configuration.enablePipelining = false
+            configuration.enableErrorHandling = false
+            configuration.enableResponseHeaderValidation = false
+            let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            return Value(upgradeResult: negotiation, channel: channel)
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        do {
+            switch try await value.upgradeResult.get() {
+            case .notUpgraded(let http):
+                await handleHTTP(asyncChannel: http, logger: logger)
+            case .rejected(let http, let response):
+                await Self.write(response, to: http, logger: logger)
+            case .websocket(let webSocket, let session):
+                await session.run(webSocket)
+            }
+        } catch let error as ChannelError where error == .inputClosed {
+            logger.trace("connection closed during the upgrade")
+        } catch {
+            logger.debug("connection failed during the upgrade", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes a refusal of an upgrade and closes the connection.
+    private static func write(_ response: Response, to channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger) async {
+        do {
+            try await channel.executeThenClose { _, outbound in
+                var fields = response.headers
+                fields[.connection] = "close"
+                fields[.contentLength] = String(response.body.readableBytes)
+                try await outbound.write(contentsOf: [
+                    .head(HTTPResponse(status: response.status, headerFields: fields)),
+                    .body(response.body),
+                    .end(nil),
+                ])
+            }
+        } catch {
+            logger.trace("could not write the refusal", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension HTTPFields {
+    /// Converts NIO's HTTP/1 headers, skipping names HTTP types reject.
+    init(_ headers: HTTPHeaders) {
+        self.init()
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) {
+                self.append(HTTPField(name: field, value: value))
+            }
+        }
+    }
+}

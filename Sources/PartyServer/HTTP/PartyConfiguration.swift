@@ -1,0 +1,52 @@
+/// Configuration of a PartyServer application; every field has a documented default.
+public struct PartyConfiguration: Sendable {
+    /// Address to bind. Default `127.0.0.1`.
+    public var host: String
+    /// Port to bind; `0` picks a free port. Default `1999`.
+    public var port: Int
+    /// Directory for durable room data, created if missing. Default `.partyserver`.
+    public var dataDirectory: String
+    /// First path segment of room URLs (`/{prefix}/{server}/{name}`). Default `parties`.
+    public var prefix: String
+    /// Cross-origin requests: `nil` (default) sends no CORS headers.
+    public var cors: CORSConfiguration?
+    /// Largest inbound WebSocket message, in bytes; larger closes with 1009. Default 1 MiB.
+    public var maxMessageSize: Int
+    /// Largest HTTP request body, in bytes; larger gets 413. Default 1 MiB.
+    public var maxRequestBodySize: Int
+    /// Per-connection limits (outbound queue, state size).
+    public var connectionLimits: ConnectionLimits
+    /// How long a closing handshake may take before the TCP connection is dropped. Default 5 s.
+    public var closeTimeout: Duration
+    /// Whether `GET /` serves the demo chat page. Default `true`.
+    public var serveDemoPage: Bool
+    /// Value of the `Server` response header. Default `PartyServer`.
+    public var serverName: String?
+
+    /// Creates a configuration; every argument has its documented default.
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 1999,
+        dataDirectory: String = ".partyserver",
+        prefix: String = "parties",
+        cors: CORSConfiguration? = nil,
+        maxMessageSize: Int = 1 << 20,
+        maxRequestBodySize: Int = 1 << 20,
+        connectionLimits: ConnectionLimits = ConnectionLimits(),
+        closeTimeout: Duration = .seconds(5),
+        serveDemoPage: Bool = true,
+        serverName: String? = "PartyServer"
+    ) {
+        self.host = host
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.prefix = prefix
+        self.cors = cors
+        self.maxMessageSize = maxMessageSize
+        self.maxRequestBodySize = maxRequestBodySize
+        self.connectionLimits = connectionLimits
+        self.closeTimeout = closeTimeout
+        self.serveDemoPage = serveDemoPage
+        self.serverName = serverName
+    }
+}

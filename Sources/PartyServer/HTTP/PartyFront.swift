@@ -1,0 +1,164 @@
+import Foundation
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// Decides what happens to each HTTP request and WebSocket upgrade before any room is involved:
+/// routing, name validation, the static before-hooks, CORS preflight and the demo page.
+struct PartyFront: Sendable {
+    let registry: RoomRegistry
+    let configuration: PartyConfiguration
+    let demoPage: ByteBuffer?
+    let logger: Logger
+
+    /// Where a request is going, once routing and validation passed.
+    struct Target: Sendable {
+        let registration: ServerRegistration
+        let request: Request
+        let lobby: Lobby
+    }
+
+    /// The answer to a WebSocket upgrade request.
+    enum UpgradeDecision: Sendable {
+        case accept(WebSocketSession)
+        case reject(Response)
+    }
+
+    // MARK: Routing
+
+    /// Routes `target` (path and query) to a registered server type and a valid room name.
+    func route(method: HTTPRequest.Method, target: String, headers: HTTPFields, body: ByteBuffer = ByteBuffer()) -> Result<Target, Rejection>? {
+        let queryStart = target.firstIndex(of: "?")
+        let path = queryStart.map { target[..<$0] } ?? Substring(target)
+        switch RoomRoute.match(path: String(path), prefix: configuration.prefix) {
+        case .notParty:
+            return nil
+        case .invalid(let reason):
+            return .failure(Rejection(.badRequest, reason))
+        case .room(let server, let name, let rest):
+            guard let registration = registry.registration(named: server) else {
+                return .failure(Rejection(.notFound, "unknown server \(server.debugDescription); registered: \(registry.registrations.keys.sorted().joined(separator: ", "))"))
+            }
+            let query = queryStart.map { QueryString.parse(target[target.index(after: $0)...]) } ?? []
+            let request = Request(method: method, uri: target, path: rest, query: query, headers: headers, body: body)
+            return .success(Target(registration: registration, request: request, lobby: Lobby(server: server, name: name)))
+        }
+    }
+
+    // MARK: WebSocket upgrades
+
+    /// Routes an upgrade request and runs `onBeforeConnect`; no room is started or woken here.
+    func decideUpgrade(target: String, headers: HTTPFields) async -> UpgradeDecision {
+        let routed: Target
+        switch route(method: .get, target: target, headers: headers) {
+        case nil:
+            return .reject(.error(.notFound, "no room at \(target); connect to /\(configuration.prefix)/SERVER/NAME"))
+        case .failure(let rejection)?:
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(target)", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            return .reject(rejection.response)
+        case .success(let value)?:
+            routed = value
+        }
+        let connectionID: String
+        if let pk = routed.request.queryValue("_pk") {
+            guard !pk.isEmpty, pk.count <= ConnectionLimits.maxTagLength else {
+                return .reject(.error(.badRequest, "_pk must be 1 to \(ConnectionLimits.maxTagLength) characters"))
+            }
+            connectionID = pk
+        } else {
+            connectionID = UUID().uuidString
+        }
+        let request: Request
+        do {
+            request = try await routed.registration.beforeConnect(routed.request, routed.lobby)
+        } catch let rejection as Rejection {
+            logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(target)", "status": "\(rejection.status.code)"])
+            return .reject(rejection.response)
+        } catch {
+            logger.error("onBeforeConnect threw", metadata: ["target": "\(target)", "error": "\(error)"])
+            return .reject(.error(.internalServerError, "onBeforeConnect failed"))
+        }
+        let slot = registry.slot(for: routed.registration, name: routed.lobby.name)
+        return .accept(WebSocketSession(slot: slot, request: request, connectionID: connectionID, configuration: configuration))
+    }
+
+    // MARK: HTTP
+
+    /// Answers a plain HTTP request; `readBody` collects the body up to a limit.
+    func respond(
+        method: HTTPRequest.Method,
+        target: String,
+        headers: HTTPFields,
+        readBody: (Int) async throws -> ByteBuffer
+    ) async -> Response {
+        let origin = headers[.origin]
+        var response = await respondWithoutCORS(method: method, target: target, headers: headers, readBody: readBody)
+        if let cors = configuration.cors, method != .options {
+            response.headers.append(contentsOf: cors.responseHeaders(origin: origin))
+        }
+        return response
+    }
+
+    private func respondWithoutCORS(
+        method: HTTPRequest.Method,
+        target: String,
+        headers: HTTPFields,
+        readBody: (Int) async throws -> ByteBuffer
+    ) async -> Response {
+        if method == .options, let cors = configuration.cors, headers[.accessControlRequestMethod] != nil {
+            guard let fields = cors.preflightHeaders(origin: headers[.origin]) else {
+                return .error(.forbidden, "origin not allowed")
+            }
+            return Response(status: .noContent, headers: fields)
+        }
+        if headers[.upgrade]?.lowercased() == "websocket" {
+            if headers[.secWebSocketVersion] != "13" {
+                logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(target)"])
+                return Response(status: .upgradeRequired, headers: [.secWebSocketVersion: "13", .contentType: "application/json"], body: Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13").body)
+            }
+            logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(target)"])
+            return .error(.badRequest, "malformed WebSocket upgrade: Sec-WebSocket-Key and Connection: Upgrade are required")
+        }
+        let routed: Target
+        switch route(method: method, target: target, headers: headers) {
+        case nil:
+            if configuration.serveDemoPage, method == .get || method == .head, target == "/" || target.hasPrefix("/?"), let demoPage {
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: demoPage)
+            }
+            return .error(.notFound, "not found")
+        case .failure(let rejection)?:
+            return rejection.response
+        case .success(let value)?:
+            routed = value
+        }
+        var request = routed.request
+        do {
+            request.body = try await readBody(configuration.maxRequestBodySize)
+        } catch {
+            return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
+        }
+        do {
+            request = try await routed.registration.beforeRequest(request, routed.lobby)
+        } catch let rejection as Rejection {
+            return rejection.response
+        } catch {
+            logger.error("onBeforeRequest threw", metadata: ["target": "\(target)", "error": "\(error)"])
+            return .error(.internalServerError, "onBeforeRequest failed")
+        }
+        let slot = registry.slot(for: routed.registration, name: routed.lobby.name)
+        let instance: any Server
+        do {
+            instance = try await slot.instance()
+        } catch {
+            return .error(.internalServerError, "the room failed to start; try again")
+        }
+        do {
+            return try await instance.onRequest(request)
+        } catch let rejection as Rejection {
+            return rejection.response
+        } catch {
+            slot.room.logger.error("onRequest threw", metadata: ["request": "\(request)", "error": "\(error)"])
+            return .error(.internalServerError, "internal error")
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+import UnixSignals
+import Synchronization
+
+/// A PartyServer application: registered server types served over HTTP and WebSocket at
+/// `/{prefix}/{server}/{name}`.
+///
+/// ```swift
+/// let app = PartyApplication(configuration: .init(port: 1999))
+/// try app.register(Chat.self)          // route name "chat"
+/// try await app.runService()           // stops gracefully on SIGTERM / SIGINT
+/// ```
+public final class PartyApplication: Service, Sendable {
+    /// The configuration the application runs with.
+    public let configuration: PartyConfiguration
+    /// The application's logger.
+    public let logger: Logger
+
+    private let registrations: Mutex<[ServerRegistration]>
+    private let started: Mutex<Bool>
+    private let onServerRunning: (@Sendable (Int) async -> Void)?
+
+    /// Creates an application; `onServerRunning` receives the bound port once the server listens.
+    public init(
+        configuration: PartyConfiguration = PartyConfiguration(),
+        logger: Logger = Logger(label: "partyserver"),
+        onServerRunning: (@Sendable (Int) async -> Void)? = nil
+    ) {
+        self.configuration = configuration
+        self.logger = logger
+        self.registrations = Mutex([])
+        self.started = Mutex(false)
+        self.onServerRunning = onServerRunning
+    }
+
+    /// Registers a server type under `routeName`, or the kebab-case of its type name.
+    @discardableResult
+    public func register<S: Server>(_ type: S.Type, as routeName: String? = nil) throws(PartyError) -> String {
+        let name = (routeName ?? RouteName.kebabCase(String(describing: type))).lowercased()
+        guard RouteName.isValid(name) else { throw .invalidRouteName(name) }
+        let alreadyStarted = started.withLock { $0 }
+        guard !alreadyStarted else { throw .alreadyRunning }
+        return try registrations.withLock { (registrations) throws(PartyError) -> String in
+            guard !registrations.contains(where: { $0.routeName == name }) else { throw .duplicateRouteName(name) }
+            registrations.append(ServerRegistration(type, routeName: name))
+            return name
+        }
+    }
+
+    /// The route names registered so far.
+    public var routeNames: [String] {
+        registrations.withLock { $0.map(\.routeName) }
+    }
+
+    /// Runs the server until graceful shutdown (as a `Service` inside a `ServiceGroup`).
+    public func run() async throws {
+        started.withLock { $0 = true }
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let registry = RoomRegistry(registrations: registrations.withLock { $0 }, logger: logger)
+        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
+        let configuration = self.configuration
+        let logger = self.logger
+        let onServerRunning = self.onServerRunning
+        let application = Application(
+            responder: PartyHTTPResponder(front: front),
+            server: HTTPServerBuilder { responder in PartyChannel(responder: responder, front: front) },
+            configuration: ApplicationConfiguration(
+                address: .hostname(configuration.host, port: configuration.port),
+                serverName: configuration.serverName
+            ),
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                logger.notice(
+                    "PartyServer listening on http://\(configuration.host):\(port)",
+                    metadata: ["servers": .string(registry.registrations.keys.sorted().joined(separator: ","))]
+                )
+                await onServerRunning?(port)
+            },
+            logger: logger
+        )
+        try await application.run()
+        logger.notice("PartyServer stopped")
+    }
+
+    /// Runs the application in its own `ServiceGroup`, stopping gracefully on SIGTERM and SIGINT.
+    public func runService() async throws {
+        let group = ServiceGroup(
+            configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        )
+        try await group.run()
+    }
+
+    private static func loadDemoPage() -> ByteBuffer? {
+        guard let url = Bundle.module.url(forResource: "index", withExtension: "html", subdirectory: "public"),
+            let data = try? Data(contentsOf: url)
+        else { return nil }
+        return ByteBuffer(bytes: data)
+    }
+}

@@ -1,0 +1,96 @@
+import Logging
+import NIOCore
+import Synchronization
+
+/// What a server instance is given: the room's name, its connections, and ways to reach them.
+///
+/// A `Room` outlives the actor that serves it: connections are held here, so they stay open
+/// while the actor is released and recreated.
+public final class Room: Sendable {
+    /// The room name, percent-decoded (`lobby` in `/parties/chat/lobby`).
+    public let name: String
+    /// The route name of the room's server type (`chat`).
+    public let server: String
+    /// Logger with `server` and `room` metadata.
+    public let logger: Logger
+
+    private let members: Mutex<RoomMembers>
+
+    init(server: String, name: String, logger: Logger) {
+        self.server = server
+        self.name = name
+        var logger = logger
+        logger[metadataKey: "server"] = .string(server)
+        logger[metadataKey: "room"] = .string(name)
+        self.logger = logger
+        self.members = Mutex(RoomMembers())
+    }
+
+    /// Sends `message` to every open connection except those whose id is in `excluding`.
+    public func broadcast(_ message: Message, excluding: [String] = []) {
+        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        members.withLock { members in
+            if excluding.isEmpty {
+                for connection in members.all.values {
+                    connection.enqueue(frame)
+                }
+            } else {
+                for connection in members.all.values where !excluding.contains(connection.id) {
+                    connection.enqueue(frame)
+                }
+            }
+        }
+    }
+
+    /// Sends a text message to every open connection except those in `excluding`.
+    public func broadcast(text: String, excluding: [String] = []) {
+        broadcast(.text(text), excluding: excluding)
+    }
+
+    /// The open connection with `id`, if any (the most recent one if a client reused its id).
+    public func connection(id: String) -> Connection? {
+        members.withLock { members in
+            guard let connection = members.byID[id], connection.status == .open else {
+                return members.all.values.first { $0.id == id && $0.status == .open }
+            }
+            return connection
+        }
+    }
+
+    /// Open connections carrying `tag`; with `nil`, every open connection. Never returns closing
+    /// or closed connections.
+    public func connections(tagged tag: String? = nil) -> [Connection] {
+        members.withLock { members in
+            members.all.values.filter { connection in
+                connection.status == .open && (tag.map { connection.hasTag($0) } ?? true)
+            }
+        }
+    }
+
+    /// Number of connections registered with the room (open or closing).
+    public var connectionCount: Int {
+        members.withLock { $0.all.count }
+    }
+
+    func add(_ connection: Connection) {
+        members.withLock { members in
+            members.all[ObjectIdentifier(connection)] = connection
+            members.byID[connection.id] = connection
+        }
+    }
+
+    func remove(_ connection: Connection) {
+        members.withLock { members in
+            members.all[ObjectIdentifier(connection)] = nil
+            if members.byID[connection.id] === connection {
+                members.byID[connection.id] = members.all.values.first { $0.id == connection.id }
+            }
+        }
+    }
+}
+
+/// The connections of a room, behind the room's lock.
+struct RoomMembers: Sendable {
+    var all: [ObjectIdentifier: Connection] = [:]
+    var byID: [String: Connection] = [:]
+}

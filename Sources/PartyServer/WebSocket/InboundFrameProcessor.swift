@@ -1,0 +1,119 @@
+import NIOCore
+import NIOWebSocket
+
+/// Turns inbound WebSocket frames into messages and protocol actions, enforcing RFC 6455:
+/// masking, reserved bits and opcodes, control-frame rules, fragmentation, the message size
+/// limit and UTF-8 validity of text messages and close reasons. Pure: no I/O.
+struct InboundFrameProcessor {
+    /// What the session must do for a frame.
+    enum Action: Equatable {
+        /// Nothing (a fragment was buffered, or a pong arrived).
+        case none
+        /// A complete message for the room.
+        case message(Message)
+        /// Answer with a pong carrying this payload.
+        case ping(ByteBuffer)
+        /// The peer sent a close frame (code `nil` when it carried none).
+        case close(code: Int?, reason: String)
+        /// The peer broke the protocol: close with `code`.
+        case fail(code: Int, reason: String)
+    }
+
+    /// Largest message accepted, in bytes, after reassembling fragments.
+    let maxMessageSize: Int
+    private var fragmentKind: Message.Kind?
+    private var fragments = ByteBuffer()
+
+    init(maxMessageSize: Int) {
+        self.maxMessageSize = maxMessageSize
+    }
+
+    /// Processes one frame read from the peer.
+    mutating func process(_ frame: WebSocketFrame) -> Action {
+        guard frame.maskKey != nil else {
+            return .fail(code: CloseCode.protocolError, reason: "client frames must be masked")
+        }
+        guard frame.reservedBits.isEmpty else {
+            return .fail(code: CloseCode.protocolError, reason: "reserved bits set without a negotiated extension")
+        }
+        switch frame.opcode {
+        case .text, .binary:
+            guard fragmentKind == nil else {
+                return .fail(code: CloseCode.protocolError, reason: "new message started before the fragmented one finished")
+            }
+            let kind: Message.Kind = frame.opcode == .text ? .text : .binary
+            let data = frame.unmaskedData
+            guard data.readableBytes <= maxMessageSize else {
+                return .fail(code: CloseCode.messageTooBig, reason: "message exceeds \(maxMessageSize) bytes")
+            }
+            if frame.fin {
+                return complete(kind: kind, data: data)
+            }
+            fragmentKind = kind
+            fragments = data
+            return .none
+        case .continuation:
+            guard let kind = fragmentKind else {
+                return .fail(code: CloseCode.protocolError, reason: "continuation frame without a message to continue")
+            }
+            let data = frame.unmaskedData
+            guard fragments.readableBytes + data.readableBytes <= maxMessageSize else {
+                fragmentKind = nil
+                fragments = ByteBuffer()
+                return .fail(code: CloseCode.messageTooBig, reason: "message exceeds \(maxMessageSize) bytes")
+            }
+            var data2 = data
+            fragments.writeBuffer(&data2)
+            guard frame.fin else { return .none }
+            let message = fragments
+            fragmentKind = nil
+            fragments = ByteBuffer()
+            return complete(kind: kind, data: message)
+        case .ping:
+            guard frame.fin, frame.length <= 125 else {
+                return .fail(code: CloseCode.protocolError, reason: "control frames must be unfragmented and at most 125 bytes")
+            }
+            return .ping(frame.unmaskedData)
+        case .pong:
+            guard frame.fin, frame.length <= 125 else {
+                return .fail(code: CloseCode.protocolError, reason: "control frames must be unfragmented and at most 125 bytes")
+            }
+            return .none
+        case .connectionClose:
+            guard frame.fin, frame.length <= 125 else {
+                return .fail(code: CloseCode.protocolError, reason: "control frames must be unfragmented and at most 125 bytes")
+            }
+            return Self.parseClose(frame.unmaskedData)
+        default:
+            return .fail(code: CloseCode.protocolError, reason: "reserved opcode \(frame.opcode)")
+        }
+    }
+
+    private func complete(kind: Message.Kind, data: ByteBuffer) -> Action {
+        if kind == .text {
+            let valid = data.readableBytesView.withUnsafeBytes { UTF8Validation.isValid($0) }
+            guard valid else {
+                return .fail(code: CloseCode.invalidPayload, reason: "text message is not valid UTF-8")
+            }
+        }
+        return .message(Message(kind: kind, buffer: data))
+    }
+
+    /// Parses a close frame payload: empty, or a valid code followed by a UTF-8 reason.
+    static func parseClose(_ payload: ByteBuffer) -> Action {
+        var payload = payload
+        if payload.readableBytes == 0 { return .close(code: nil, reason: "") }
+        guard let raw = payload.readInteger(as: UInt16.self) else {
+            return .fail(code: CloseCode.protocolError, reason: "close frame payload of one byte")
+        }
+        let code = Int(raw)
+        guard CloseCode.isValidOnWire(code) else {
+            return .fail(code: CloseCode.protocolError, reason: "invalid close code \(code)")
+        }
+        let valid = payload.readableBytesView.withUnsafeBytes { UTF8Validation.isValid($0) }
+        guard valid else {
+            return .fail(code: CloseCode.invalidPayload, reason: "close reason is not valid UTF-8")
+        }
+        return .close(code: code, reason: String(buffer: payload))
+    }
+}

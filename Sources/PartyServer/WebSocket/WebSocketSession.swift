@@ -1,0 +1,170 @@
+import DequeModule
+import Logging
+import NIOCore
+import NIOWebSocket
+import ServiceLifecycle
+
+/// Serves one accepted WebSocket: wakes the room, registers the connection, feeds frames to the
+/// room's hooks in order, drains the outbound queue, and completes the closing handshake.
+struct WebSocketSession: Sendable {
+    let slot: RoomSlot
+    let request: Request
+    let connectionID: String
+    let configuration: PartyConfiguration
+
+    /// How the connection ended, for `onClose`.
+    private struct Ending {
+        var code: Int
+        var reason: String
+        var wasClean: Bool
+        static let abnormal = Ending(code: CloseCode.abnormal, reason: "", wasClean: false)
+    }
+
+    func run(_ asyncChannel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        let transport = ChannelTransport(channel: asyncChannel.channel, closeTimeout: configuration.closeTimeout)
+        let connection = Connection(
+            id: connectionID,
+            uri: request.uri,
+            room: slot.room,
+            user: request.user,
+            limits: configuration.connectionLimits,
+            transport: transport
+        )
+        do {
+            try await asyncChannel.executeThenClose { inbound, outbound in
+                await withDiscardingTaskGroup { group in
+                    group.addTask {
+                        await Self.write(connection, to: outbound)
+                    }
+                    await withGracefulShutdownHandler {
+                        await self.read(connection, from: inbound)
+                    } onGracefulShutdown: {
+                        connection.close(code: CloseCode.goingAway, reason: "server shutting down")
+                    }
+                }
+            }
+        } catch {
+            connection.logger.trace("channel closed with error", metadata: ["error": "\(error)"])
+        }
+        connection.markClosed()
+    }
+
+    /// Drains the connection's queue onto the wire, one flush per batch.
+    private static func write(_ connection: Connection, to outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async {
+        var batch = Deque<OutboundFrame>()
+        while await connection.takeOutbound(&batch) {
+            do {
+                try await outbound.write(contentsOf: batch.lazy.map(\.webSocketFrame))
+            } catch {
+                connection.markClosed()
+                break
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        outbound.finish()
+    }
+
+    private func read(_ connection: Connection, from inbound: NIOAsyncChannelInboundStream<WebSocketFrame>) async {
+        let room = slot.room
+        let context = ConnectionContext(request: request)
+        var iterator = inbound.makeAsyncIterator()
+
+        // Wake the room, then tag and announce the connection.
+        let instance: any Server
+        do {
+            instance = try await slot.instance()
+        } catch {
+            connection.close(code: CloseCode.internalError, reason: "room failed to start")
+            await Self.drainUntilClose(&iterator)
+            connection.finishWriting()
+            return
+        }
+        do {
+            let tags = try await instance.getConnectionTags(connection, context)
+            try connection.setTags(tags)
+            room.add(connection)
+            try await instance.onConnect(connection, context)
+        } catch {
+            await instance.onError(connection, error)
+            connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
+        }
+
+        let ending = await receive(connection, iterator: &iterator)
+        connection.finishWriting()
+        room.remove(connection)
+        do {
+            let instance = try await slot.instance()
+            try await instance.onClose(connection, code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
+        } catch {
+            connection.logger.error("onClose failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Reads frames until the closing handshake completes or the peer vanishes.
+    private func receive(_ connection: Connection, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
+        var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize)
+        var failure: Ending?
+        while true {
+            let frame: WebSocketFrame
+            do {
+                guard let next = try await iterator.next() else { return failure ?? .abnormal }
+                frame = next
+            } catch let error as FramingError {
+                // The close frame is sent and our side is shut; wait (bounded) for the peer to hang up.
+                connection.logger.info("closing connection after a framing error", metadata: ["code": "\(error.code)", "reason": "\(error)"])
+                connection.markClosing()
+                connection.transport.connectionDidStartClosing(urgent: nil)
+                try? await connection.transport.closed()
+                return Ending(code: error.code, reason: error.description, wasClean: false)
+            } catch {
+                return failure ?? .abnormal
+            }
+            switch processor.process(frame) {
+            case .none:
+                continue
+            case .message(let message):
+                guard connection.status == .open else { continue }
+                do {
+                    let instance = try await slot.instance()
+                    do {
+                        try await instance.onMessage(connection, message)
+                    } catch {
+                        await instance.onError(connection, error)
+                        connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
+                    }
+                } catch {
+                    connection.close(code: CloseCode.internalError, reason: "room failed to start")
+                }
+            case .ping(let payload):
+                connection.enqueueControl(OutboundFrame(kind: .pong, data: payload), finishing: false)
+            case .close(let code, let reason):
+                if let failure { return failure }
+                if connection.status == .open {
+                    let echo = code.map { OutboundFrame.close(code: $0, reason: "") } ?? OutboundFrame(kind: .close, data: ByteBuffer())
+                    connection.enqueueControl(echo, finishing: true)
+                    connection.transport.connectionDidStartClosing(urgent: nil)
+                }
+                return Ending(code: code ?? CloseCode.noStatus, reason: reason, wasClean: true)
+            case .fail(let code, let reason):
+                // Close with `code`, then keep reading (and discarding) until the peer answers.
+                guard failure == nil else { continue }
+                connection.logger.info("closing connection after a protocol violation", metadata: ["code": "\(code)", "reason": "\(reason)"])
+                connection.close(code: code, reason: reason)
+                failure = Ending(code: code, reason: reason, wasClean: false)
+            }
+        }
+    }
+
+    /// Discards inbound frames until the peer's close frame or the end of the stream.
+    private static func drainUntilClose(_ iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async {
+        while let frame = try? await iterator.next() {
+            if frame.opcode == .connectionClose { return }
+        }
+    }
+
+    /// A close reason that does not leak internals: the error's description for `PartyError`, else a generic text.
+    private static func reason(for error: any Error) -> String {
+        if let error = error as? PartyError { return error.description }
+        return "internal error"
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import PartyServer
+import ServiceLifecycle
+
+/// A live PartyServer on 127.0.0.1 with a free port, for testing your own server types.
+///
+/// ```swift
+/// try await PartyTestServer.withServer({ try $0.register(Chat.self) }) { server in
+///     let alice = try await server.webSocket("/parties/chat/lobby")
+///     let bob = try await server.webSocket("/parties/chat/lobby")
+///     try await alice.send(text: "hi")
+///     #expect(try await bob.nextText() == "hi")
+/// }
+/// ```
+public final class PartyTestServer: Sendable {
+    /// The running application.
+    public let application: PartyApplication
+    /// The port the server listens on.
+    public let port: Int
+    /// The data directory the server uses.
+    public let dataDirectory: String
+
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    private init(application: PartyApplication, port: Int, dataDirectory: String, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.application = application
+        self.port = port
+        self.dataDirectory = dataDirectory
+        self.group = group
+        self.task = task
+    }
+
+    /// Starts a server on 127.0.0.1 port 0 with `configuration` (its host and port are replaced;
+    /// its data directory too unless `keepDataDirectory` is set), after `register` registers
+    /// server types.
+    public static func start(
+        configuration: PartyConfiguration = PartyConfiguration(),
+        keepDataDirectory: Bool = false,
+        logger: Logger = Logger(label: "partyserver.test"),
+        register: (PartyApplication) throws -> Void
+    ) async throws -> PartyTestServer {
+        var configuration = configuration
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        if !keepDataDirectory {
+            configuration.dataDirectory = FileManager.default.temporaryDirectory
+                .appendingPathComponent("partyserver-test-\(UUID().uuidString)").path
+        }
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let application = PartyApplication(configuration: configuration, logger: logger) { port in
+            portContinuation.yield(port)
+            portContinuation.finish()
+        }
+        try register(application)
+        let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
+        let task = Task {
+            defer { portContinuation.finish() }
+            try await group.run()
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            try await task.value
+            throw TestWebSocketError.timeout
+        }
+        return PartyTestServer(application: application, port: port, dataDirectory: configuration.dataDirectory, group: group, task: task)
+    }
+
+    /// Starts a server, runs `body` with it, then shuts it down gracefully.
+    public static func withServer<T: Sendable>(
+        configuration: PartyConfiguration = PartyConfiguration(),
+        _ register: (PartyApplication) throws -> Void,
+        _ body: (PartyTestServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(configuration: configuration, register: register)
+        do {
+            let result = try await body(server)
+            try await server.shutdown()
+            return result
+        } catch {
+            try? await server.shutdown()
+            throw error
+        }
+    }
+
+    /// Shuts the server down gracefully (WebSockets close with 1001) and waits until it stopped.
+    public func shutdown() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// Opens a WebSocket to `path` (with query) on this server.
+    public func webSocket(_ path: String, headers: [(String, String)] = [], receiveBufferSize: Int? = nil) async throws -> TestWebSocket {
+        try await TestWebSocket.connect(port: port, path: path, headers: headers, receiveBufferSize: receiveBufferSize)
+    }
+
+    /// Sends an HTTP request to `path` on this server.
+    public func request(
+        _ method: String = "GET",
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: String? = nil
+    ) async throws -> TestHTTPResponse {
+        try await TestHTTPClient.request(method, port: port, path: path, headers: headers, body: body.map { Array($0.utf8) })
+    }
+}
