@@ -79,10 +79,12 @@ struct WebSocketSession: Sendable {
             connection.finishWriting()
             return
         }
+        var registered = false
         do {
             let tags = try await instance.getConnectionTags(connection, context)
             try connection.setTags(tags)
             room.add(connection)
+            registered = true
             try await instance.onConnect(connection, context)
         } catch {
             await instance.onError(connection, error)
@@ -91,6 +93,7 @@ struct WebSocketSession: Sendable {
 
         let ending = await receive(connection, iterator: &iterator)
         connection.finishWriting()
+        guard registered else { return }
         room.remove(connection)
         do {
             let instance = try await slot.instance()

@@ -25,17 +25,9 @@ func waitUntil(
     _ what: String,
     _ condition: () async throws -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what) }
-        try await Task.sleep(for: .milliseconds(10))
+    try await eventually(what, timeout: timeout, interval: .milliseconds(10)) {
+        try await condition() ? .done(()) : .pending("not yet")
     }
-}
-
-/// A condition did not hold in time.
-struct WaitTimeout: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out waiting until \(what)" }
 }
 
 /// A one-shot gate that tasks can wait on until a test opens it.

@@ -25,3 +25,16 @@ func upgradeStatus(_ server: PartyTestServer, _ path: String, headers: [(String,
         return status
     }
 }
+
+extension TestWebSocket {
+    /// Waits until the server registered this connection with its room: the server answers pings
+    /// only once `onConnect` has returned, so the pong proves it.
+    func joined(timeout: Duration = .seconds(10)) async throws {
+        try await sendPing([0x6A])
+        while true {
+            let event = try await next(timeout: timeout)
+            if event == .pong([0x6A]) { return }
+            guard case .ping = event else { throw TestWebSocketError.unexpected(event) }
+        }
+    }
+}

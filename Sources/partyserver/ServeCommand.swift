@@ -1,0 +1,125 @@
+import ArgumentParser
+import Logging
+import PartyRooms
+import PartyServer
+
+/// Serves the ready-made rooms (`chat`, `counter`) until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the ready-made rooms (chat, counter) until SIGTERM or SIGINT.",
+        discussion: """
+            Rooms are served at /PREFIX/SERVER/NAME, for example ws://127.0.0.1:1999/parties/chat/lobby \
+            or http://127.0.0.1:1999/parties/counter/lobby. Logs go to standard error. \
+            SIGTERM and SIGINT close every connection gracefully and exit with status 0.
+            """
+    )
+
+    @Option(help: "Address to bind.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to bind (0...65535); 0 picks a free port.")
+    var port = 1999
+
+    @Option(help: ArgumentHelp("Directory for durable room data; created if missing.", valueName: "path"))
+    var dataDir = ".partyserver"
+
+    @Option(help: "Lowest level of log messages to print.")
+    var logLevel: LogLevelOption = .info
+
+    @Option(help: ArgumentHelp("First path segment of room URLs.", valueName: "path"))
+    var prefix = "parties"
+
+    @Option(
+        name: .customLong("cors"),
+        help: ArgumentHelp(
+            "Allow cross-origin requests from this origin (scheme://host[:port]); repeat for more, or '*' for any. Without it no CORS headers are sent.",
+            valueName: "origin"
+        )
+    )
+    var corsOrigins: [String] = []
+
+    /// Rejects option values the server cannot use, with a message naming the option.
+    func validate() throws {
+        guard (0...65535).contains(port) else {
+            throw ValidationError("--port must be between 0 and 65535, got \(port)")
+        }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace) else {
+            throw ValidationError("--host must be a host name or IP address, got \(host.debugDescription)")
+        }
+        guard !dataDir.isEmpty else {
+            throw ValidationError("--data-dir must not be empty")
+        }
+        try Self.validatePrefix(prefix)
+        _ = try Self.cors(from: corsOrigins)
+    }
+
+    /// Sets up logging, registers the ready-made rooms and serves until SIGTERM or SIGINT.
+    func run() async throws {
+        let level = logLevel.level
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let configuration = PartyConfiguration(
+            host: host,
+            port: port,
+            dataDirectory: dataDir,
+            prefix: prefix,
+            cors: try Self.cors(from: corsOrigins)
+        )
+        let app = PartyApplication(configuration: configuration, logger: Logger(label: "partyserver"))
+        try ReadyMadeRooms.register(in: app)
+        do {
+            try await app.runService()
+        } catch {
+            throw ServeError(address: "\(host):\(port)", underlying: error)
+        }
+    }
+
+    /// Checks that `prefix` is one or more URL path segments without surrounding slashes.
+    static func validatePrefix(_ prefix: String) throws(ValidationError) {
+        let problem = "--prefix must be one or more path segments of letters, digits, '-', '_', '.' or '~' separated by '/', without a leading or trailing '/'"
+        let segments = prefix.split(separator: "/", omittingEmptySubsequences: false)
+        for segment in segments {
+            guard !segment.isEmpty, segment != ".", segment != ".." else {
+                throw ValidationError("\(problem); got \(prefix.debugDescription)")
+            }
+            let valid = segment.unicodeScalars.allSatisfy { scalar in
+                scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "-_.~".unicodeScalars.contains(scalar))
+            }
+            guard valid else { throw ValidationError("\(problem); got \(prefix.debugDescription)") }
+        }
+    }
+
+    /// The CORS policy for the `--cors` values: `nil` for none, any origin for `*`, else the list.
+    static func cors(from origins: [String]) throws(ValidationError) -> CORSConfiguration? {
+        guard !origins.isEmpty else { return nil }
+        if origins.contains("*") {
+            guard origins.count == 1 else {
+                throw ValidationError("--cors '*' allows every origin and cannot be combined with other origins")
+            }
+            return .allowAll
+        }
+        for origin in origins where !isOrigin(origin) {
+            throw ValidationError(
+                "--cors \(origin.debugDescription) is not an origin; use scheme://host[:port] with no path or trailing '/', e.g. https://example.com, or '*'"
+            )
+        }
+        return CORSConfiguration(origins: .list(origins))
+    }
+
+    /// Whether `text` looks like a browser `Origin` value: `scheme://host[:port]`.
+    private static func isOrigin(_ text: String) -> Bool {
+        guard let separator = text.firstRange(of: "://") else { return false }
+        let scheme = text[..<separator.lowerBound]
+        let authority = text[separator.upperBound...]
+        guard let first = scheme.unicodeScalars.first, first.isASCII, first.properties.isAlphabetic else { return false }
+        let schemeValid = scheme.unicodeScalars.allSatisfy { scalar in
+            scalar.isASCII && (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "+-.".unicodeScalars.contains(scalar))
+        }
+        let authorityValid = !authority.isEmpty && !authority.contains { "/?#@".contains($0) || $0.isWhitespace }
+        return schemeValid && authorityValid
+    }
+}
