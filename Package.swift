@@ -90,6 +90,7 @@ let package = Package(
                 "PartyRooms",
                 "PartyServerTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,3 @@
-import HTTPTypes
-import NIOCore
 import PartyServer
 
 /// A shared counter: one integer per room, incremented over WebSocket or HTTP.

@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import PartyServer
 
 /// A presence room: every connection is a cursor with a name, a color and an optional team.
@@ -86,7 +85,7 @@ actor Cursors: Server {
 
     /// `GET` returns the cursors of the room, or of `?team=NAME`.
     func onRequest(_ request: Request) async throws -> Response {
-        guard request.path.isEmpty else { return .notFound }
+        guard request.path.isEmpty || request.path == "/" else { return .notFound }
         guard request.method == .get || request.method == .head else {
             return .error(.methodNotAllowed, "use GET to list the cursors")
         }

@@ -60,6 +60,7 @@ public final class PartyApplication: Service, Sendable {
     /// Runs the server until graceful shutdown (as a `Service` inside a `ServiceGroup`).
     public func run() async throws {
         started.withLock { $0 = true }
+        try Self.validate(prefix: configuration.prefix)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let registry = RoomRegistry(registrations: registrations.withLock { $0 }, logger: logger)
         let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
@@ -93,6 +94,16 @@ public final class PartyApplication: Service, Sendable {
             configuration: .init(services: [self], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
+    }
+
+    /// Checks that the prefix is one or more path segments without surrounding slashes.
+    static func validate(prefix: String) throws(PartyError) {
+        let segments = prefix.split(separator: "/", omittingEmptySubsequences: false)
+        let valid = segments.allSatisfy { segment in
+            !segment.isEmpty && segment != "." && segment != ".."
+                && segment.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.~".unicodeScalars.contains($0)) }
+        }
+        guard valid else { throw .invalidPrefix(prefix) }
     }
 
     private static func loadDemoPage() -> ByteBuffer? {

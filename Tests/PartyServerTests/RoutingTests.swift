@@ -199,3 +199,66 @@ struct LiveRoutingTests {
         }
     }
 }
+
+@Suite("Upgrade edge cases")
+struct UpgradeEdgeCaseTests {
+    @Test("an upgrade on a reused keep-alive connection is redirected to a fresh connection")
+    func upgradeOnKeepAliveConnection() async throws {
+        try await withProbeServer { server in
+            let room = uniqueRoom()
+            let connection = try await RawConnection.connect(port: server.port)
+            defer { connection.close() }
+            try await connection.write("GET /parties/probe/\(room) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            try await waitUntil("the first response arrived") { connection.text.contains("\"name\":\"\(room)\"") }
+            try await connection.write(
+                "GET /parties/probe/\(room)?_pk=late HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            try await waitUntil("the connection was closed after the redirect") { connection.isClosed }
+            #expect(connection.text.contains("HTTP/1.1 307"))
+            #expect(connection.text.lowercased().contains("location: /parties/probe/\(room)?_pk=late"))
+            // The same upgrade on a fresh connection succeeds.
+            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=late")
+            #expect(try await socket.nextText() == "welcome:late")
+            try await socket.close()
+        }
+    }
+
+    @Test("a wrong Sec-WebSocket-Version answers 426 naming version 13; a missing key answers 400")
+    func malformedUpgrades() async throws {
+        try await withProbeServer { server in
+            let room = uniqueRoom()
+            let version = await upgradeError(server, "/parties/probe/\(room)", headers: [("Sec-WebSocket-Version", "8")])
+            #expect(version?.status == 426)
+            #expect(version?.headers.contains { $0.0.lowercased() == "sec-websocket-version" && $0.1 == "13" } == true)
+            let connection = try await RawConnection.connect(port: server.port)
+            defer { connection.close() }
+            try await connection.write(
+                "GET /parties/probe/\(room) HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n"
+            )
+            try await waitUntil("the refusal arrived") { connection.text.contains("\r\n\r\n") }
+            #expect(connection.text.hasPrefix("HTTP/1.1 400"))
+            #expect(Probe.initCount(room) == 0)
+        }
+    }
+
+    @Test("a prefix with slashes around it is refused at start with a clear error")
+    func invalidPrefix() async throws {
+        await #expect(throws: PartyError.invalidPrefix("/parties")) {
+            _ = try await PartyTestServer.start(configuration: PartyConfiguration(prefix: "/parties")) { _ in }
+        }
+    }
+}
+
+/// The refusal of an upgrade, if it was refused.
+func upgradeError(_ server: PartyTestServer, _ path: String, headers: [(String, String)]) async -> (status: Int, headers: [(String, String)])? {
+    do {
+        let socket = try await server.webSocket(path, headers: headers)
+        socket.disconnect()
+        return nil
+    } catch TestWebSocketError.upgradeRejected(let status, let headers, _) {
+        return (status, headers)
+    } catch {
+        return nil
+    }
+}

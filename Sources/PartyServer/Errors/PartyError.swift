@@ -9,6 +9,7 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
         case duplicateRouteName(String)
         case alreadyRunning
         case startFailed(String)
+        case invalidPrefix(String)
     }
 
     let code: Code
@@ -30,6 +31,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A room's `onStart` failed.
     public static func startFailed(_ detail: String) -> PartyError { .init(code: .startFailed(detail)) }
 
+    /// The configured URL prefix is not usable.
+    public static func invalidPrefix(_ prefix: String) -> PartyError { .init(code: .invalidPrefix(prefix)) }
+
     /// A sentence that says what happened and what to do.
     public var description: String {
         switch code {
@@ -49,6 +53,8 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
             "servers must be registered before the application runs"
         case .startFailed(let detail):
             "the room failed to start: \(detail)"
+        case .invalidPrefix(let prefix):
+            "prefix \(prefix.debugDescription) is not valid; use path segments of letters, digits, '-', '_', '.' or '~' separated by '/', without leading or trailing '/'"
         }
     }
 }

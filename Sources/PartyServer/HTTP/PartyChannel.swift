@@ -28,11 +28,43 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     let responder: HTTPChannelHandler.Responder
     let front: PartyFront
 
+    init(responder: @escaping HTTPChannelHandler.Responder, front: PartyFront) {
+        self.responder = Self.upgradeAwareResponder(responder)
+        self.front = front
+    }
+
+    /// Wraps `responder` so that a well-formed WebSocket upgrade arriving on a reused keep-alive
+    /// connection (where the upgrade handler is gone) is answered with a redirect to the same URL
+    /// and `Connection: close`: the client retries on a fresh connection, where the upgrade works.
+    private static func upgradeAwareResponder(_ responder: @escaping HTTPChannelHandler.Responder) -> HTTPChannelHandler.Responder {
+        { request, responseWriter, channel in
+            let headers = request.headers
+            let isWellFormedUpgrade =
+                headers[.upgrade]?.lowercased() == "websocket"
+                && headers[.secWebSocketVersion] == "13"
+                && headers[.secWebSocketKey] != nil
+            guard isWellFormedUpgrade else {
+                try await responder(request, responseWriter, channel)
+                return
+            }
+            let response = HTTPResponse(
+                status: .temporaryRedirect,
+                headerFields: [.location: request.head.path ?? "/", .connection: "close", .contentLength: "0"]
+            )
+            try await responseWriter.writeResponse(response)
+            throw UpgradeOnReusedConnection()
+        }
+    }
+
+    /// Ends a keep-alive connection after the redirect written for a late upgrade request.
+    private struct UpgradeOnReusedConnection: Error {}
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
+            let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let front = self.front
-            let upgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+            let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
@@ -59,6 +91,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                 }
             )
+            let upgrader = AttemptRecordingUpgrader(inner: webSocketUpgrader, attempted: attempted)
             let serverUpgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
@@ -70,6 +103,11 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
                         if case .reject(let response)? = decision.withLockedValue({ $0 }) {
+                            return UpgradeResult.rejected(asyncChannel, response)
+                        }
+                        if let head = attempted.withLockedValue({ $0 }) {
+                            // The handshake itself was refused (version, key) before any routing.
+                            let response = front.malformedUpgradeResponse(target: head.uri, headers: HTTPFields(head.headers))
                             return UpgradeResult.rejected(asyncChannel, response)
                         }
                         return UpgradeResult.notUpgraded(asyncChannel)

@@ -82,6 +82,19 @@ struct PartyFront: Sendable {
         return .accept(WebSocketSession(slot: slot, request: request, connectionID: connectionID, configuration: configuration))
     }
 
+    /// The answer to an upgrade request the WebSocket handshake refused: 426 with
+    /// `Sec-WebSocket-Version: 13` for another version, 400 for a missing or malformed key.
+    func malformedUpgradeResponse(target: String, headers: HTTPFields) -> Response {
+        if headers[.secWebSocketVersion] != "13" {
+            logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(target)"])
+            var response = Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13")
+            response.headers[.secWebSocketVersion] = "13"
+            return response
+        }
+        logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(target)"])
+        return .error(.badRequest, "malformed WebSocket upgrade: a Sec-WebSocket-Key of 16 base64-encoded bytes is required")
+    }
+
     // MARK: HTTP
 
     /// Answers a plain HTTP request; `readBody` collects the body up to a limit.
@@ -112,12 +125,7 @@ struct PartyFront: Sendable {
             return Response(status: .noContent, headers: fields)
         }
         if headers[.upgrade]?.lowercased() == "websocket" {
-            if headers[.secWebSocketVersion] != "13" {
-                logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(target)"])
-                return Response(status: .upgradeRequired, headers: [.secWebSocketVersion: "13", .contentType: "application/json"], body: Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13").body)
-            }
-            logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(target)"])
-            return .error(.badRequest, "malformed WebSocket upgrade: Sec-WebSocket-Key and Connection: Upgrade are required")
+            return malformedUpgradeResponse(target: target, headers: headers)
         }
         let routed: Target
         switch route(method: method, target: target, headers: headers) {
