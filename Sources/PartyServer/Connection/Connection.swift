@@ -26,7 +26,7 @@ public final class Connection: Sendable {
     let transport: any ConnectionTransport
     private let storage: Mutex<ConnectionStorage>
 
-    init(id: String, uri: String, room: Room, user: User?, limits: ConnectionLimits, transport: any ConnectionTransport) {
+    package init(id: String, uri: String, room: Room, user: User?, limits: ConnectionLimits, transport: any ConnectionTransport) {
         self.id = id
         self.uri = uri
         self.room = room
@@ -183,6 +183,34 @@ public final class Connection: Sendable {
         waiter?.resume()
     }
 
+    /// Removes and returns the queued messages (control frames are skipped), without waiting.
+    package func drainQueuedMessages() -> [Message] {
+        let frames = storage.withLock { storage -> Deque<OutboundFrame> in
+            defer {
+                storage.queue.removeAll(keepingCapacity: true)
+                storage.queuedBytes = 0
+            }
+            return storage.queue
+        }
+        return frames.compactMap { frame in
+            switch frame.kind {
+            case .text: Message(kind: .text, buffer: frame.data)
+            case .binary: Message(kind: .binary, buffer: frame.data)
+            case .ping, .pong, .close: nil
+            }
+        }
+    }
+
+    /// Discards the queued frames, as a writer that sent them would; returns how many there were.
+    package func discardQueued() -> Int {
+        storage.withLock { storage in
+            let count = storage.queue.count
+            storage.queue.removeAll(keepingCapacity: true)
+            storage.queuedBytes = 0
+            return count
+        }
+    }
+
     /// Moves every queued frame into `batch`; waits while the queue is empty.
     /// Returns `false` once the writer should stop (the close frame, if any, has been handed over).
     func takeOutbound(_ batch: inout Deque<OutboundFrame>) async -> Bool {
@@ -208,7 +236,7 @@ public final class Connection: Sendable {
     }
 
     /// Marks the connection closed and releases its writer.
-    func markClosed() {
+    package func markClosed() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
             storage.status = .closed
             storage.writerFinished = true
@@ -220,7 +248,7 @@ public final class Connection: Sendable {
     }
 
     /// Lets the writer stop once the queue (for example a final close frame) is drained.
-    func finishWriting() {
+    package func finishWriting() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
             if storage.status == .open { storage.status = .closing }
             storage.writerFinished = true
@@ -241,36 +269,4 @@ public final class Connection: Sendable {
         case dropped
         case overflow(CheckedContinuation<Void, Never>?)
     }
-}
-
-/// The mutable part of a connection, behind its lock.
-struct ConnectionStorage: Sendable {
-    var status: ConnectionStatus = .open
-    var tags: [String]
-    var stateValue: (any Sendable)?
-    var stateData: Data?
-    var queue: Deque<OutboundFrame> = []
-    var queuedBytes = 0
-    var writerFinished = false
-    var waiter: CheckedContinuation<Void, Never>?
-
-    init(tags: [String]) {
-        self.tags = tags
-    }
-
-    mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
-        defer { waiter = nil }
-        return waiter
-    }
-}
-
-/// What a connection asks of the transport that carries it.
-protocol ConnectionTransport: Sendable {
-    /// The connection began closing. `urgent` is a close frame to put on the wire ahead of the
-    /// queue (the queue overflowed and the client is not reading); the transport also bounds how
-    /// long the closing handshake may take.
-    func connectionDidStartClosing(urgent: OutboundFrame?)
-
-    /// Waits until the underlying connection is gone.
-    func closed() async throws
 }

@@ -1,14 +1,14 @@
 import NIOCore
 
 /// A frame waiting in a connection's outbound queue.
-struct OutboundFrame: Sendable {
+package struct OutboundFrame: Sendable {
     /// What kind of frame this is.
-    enum Kind: UInt8, Sendable {
+    package enum Kind: UInt8, Sendable {
         case text, binary, ping, pong, close
     }
 
-    var kind: Kind
-    var data: ByteBuffer
+    package var kind: Kind
+    package var data: ByteBuffer
 
     /// A close frame with `code` and `reason` (reason truncated to fit the 125-byte control frame limit).
     static func close(code: Int, reason: String) -> OutboundFrame {

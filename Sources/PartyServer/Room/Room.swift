@@ -16,7 +16,7 @@ public final class Room: Sendable {
 
     private let members: Mutex<RoomMembers>
 
-    init(server: String, name: String, logger: Logger) {
+    package init(server: String, name: String, logger: Logger) {
         self.server = server
         self.name = name
         var logger = logger
@@ -72,14 +72,14 @@ public final class Room: Sendable {
         members.withLock { $0.all.count }
     }
 
-    func add(_ connection: Connection) {
+    package func add(_ connection: Connection) {
         members.withLock { members in
             members.all[ObjectIdentifier(connection)] = connection
             members.byID[connection.id] = connection
         }
     }
 
-    func remove(_ connection: Connection) {
+    package func remove(_ connection: Connection) {
         members.withLock { members in
             members.all[ObjectIdentifier(connection)] = nil
             if members.byID[connection.id] === connection {

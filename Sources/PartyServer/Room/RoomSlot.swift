@@ -3,11 +3,11 @@ import Synchronization
 
 /// The live-instance bookkeeping of one room: at most one actor, started exactly once per
 /// activation, shared by every concurrent first request.
-final class RoomSlot: Sendable {
+package final class RoomSlot: Sendable {
     /// The room handle given to the instance.
-    let room: Room
+    package let room: Room
     /// The room's server type.
-    let registration: ServerRegistration
+    package let registration: ServerRegistration
 
     private let state: Mutex<State>
 
@@ -17,7 +17,7 @@ final class RoomSlot: Sendable {
         case live(any Server)
     }
 
-    init(room: Room, registration: ServerRegistration) {
+    package init(room: Room, registration: ServerRegistration) {
         self.room = room
         self.registration = registration
         self.state = Mutex(.idle(generation: 0))
@@ -25,13 +25,13 @@ final class RoomSlot: Sendable {
 
     /// The live instance, starting it (`init` then `onStart`) if needed. Throws if `onStart` threw;
     /// the room is then discarded and the next call tries again.
-    func instance() async throws -> any Server {
+    package func instance() async throws -> any Server {
         if let instance = liveInstance { return instance }
         return try await startOrJoin().value
     }
 
     /// The live instance if there is one, without starting it.
-    var liveInstance: (any Server)? {
+    package var liveInstance: (any Server)? {
         state.withLock { state in
             if case .live(let instance) = state { return instance }
             return nil

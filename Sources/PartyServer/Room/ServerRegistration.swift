@@ -1,7 +1,7 @@
 /// A server type registered under a route name, with its static hooks type-erased.
-struct ServerRegistration: Sendable {
+package struct ServerRegistration: Sendable {
     /// The lowercase route name (`chat-room`).
-    let routeName: String
+    package let routeName: String
     /// The type's name, for logs.
     let typeName: String
     /// The type's options.
@@ -13,7 +13,7 @@ struct ServerRegistration: Sendable {
     /// The type's `onBeforeRequest`.
     let beforeRequest: @Sendable (Request, Lobby) async throws -> Request
 
-    init<S: Server>(_ type: S.Type, routeName: String) {
+    package init<S: Server>(_ type: S.Type, routeName: String) {
         self.routeName = routeName
         self.typeName = String(describing: type)
         self.options = S.options

@@ -65,46 +65,21 @@ struct WebSocketSession: Sendable {
     }
 
     private func read(_ connection: Connection, from inbound: NIOAsyncChannelInboundStream<WebSocketFrame>) async {
-        let room = slot.room
-        let context = ConnectionContext(request: request)
+        let driver = ConnectionDriver(slot: slot, connection: connection, context: ConnectionContext(request: request))
         var iterator = inbound.makeAsyncIterator()
-
-        // Wake the room, then tag and announce the connection.
-        let instance: any Server
-        do {
-            instance = try await slot.instance()
-        } catch {
-            connection.close(code: CloseCode.internalError, reason: "room failed to start")
-            await Self.drainUntilClose(&iterator)
+        guard await driver.open() else {
+            await receive(driver, iterator: &iterator)
             connection.finishWriting()
             return
         }
-        var registered = false
-        do {
-            let tags = try await instance.getConnectionTags(connection, context)
-            try connection.setTags(tags)
-            room.add(connection)
-            registered = true
-            try await instance.onConnect(connection, context)
-        } catch {
-            await instance.onError(connection, error)
-            connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
-        }
-
-        let ending = await receive(connection, iterator: &iterator)
-        connection.finishWriting()
-        guard registered else { return }
-        room.remove(connection)
-        do {
-            let instance = try await slot.instance()
-            try await instance.onClose(connection, code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
-        } catch {
-            connection.logger.error("onClose failed", metadata: ["error": "\(error)"])
-        }
+        let ending = await receive(driver, iterator: &iterator)
+        await driver.close(code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
     }
 
     /// Reads frames until the closing handshake completes or the peer vanishes.
-    private func receive(_ connection: Connection, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
+    @discardableResult
+    private func receive(_ driver: ConnectionDriver, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
+        let connection = driver.connection
         var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize)
         var failure: Ending?
         while true {
@@ -126,18 +101,7 @@ struct WebSocketSession: Sendable {
             case .none:
                 continue
             case .message(let message):
-                guard connection.status == .open else { continue }
-                do {
-                    let instance = try await slot.instance()
-                    do {
-                        try await instance.onMessage(connection, message)
-                    } catch {
-                        await instance.onError(connection, error)
-                        connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
-                    }
-                } catch {
-                    connection.close(code: CloseCode.internalError, reason: "room failed to start")
-                }
+                await driver.deliver(message)
             case .ping(let payload):
                 connection.enqueueControl(OutboundFrame(kind: .pong, data: payload), finishing: false)
             case .close(let code, let reason):
@@ -156,18 +120,5 @@ struct WebSocketSession: Sendable {
                 failure = Ending(code: code, reason: reason, wasClean: false)
             }
         }
-    }
-
-    /// Discards inbound frames until the peer's close frame or the end of the stream.
-    private static func drainUntilClose(_ iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async {
-        while let frame = try? await iterator.next() {
-            if frame.opcode == .connectionClose { return }
-        }
-    }
-
-    /// A close reason that does not leak internals: the error's description for `PartyError`, else a generic text.
-    private static func reason(for error: any Error) -> String {
-        if let error = error as? PartyError { return error.description }
-        return "internal error"
     }
 }

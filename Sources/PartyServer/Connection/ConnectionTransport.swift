@@ -1,0 +1,10 @@
+/// What a connection asks of the transport that carries it.
+package protocol ConnectionTransport: Sendable {
+    /// The connection began closing. `urgent` is a close frame to put on the wire ahead of the
+    /// queue (the queue overflowed and the client is not reading); the transport also bounds how
+    /// long the closing handshake may take.
+    func connectionDidStartClosing(urgent: OutboundFrame?)
+
+    /// Waits until the underlying connection is gone.
+    func closed() async throws
+}

@@ -1,0 +1,84 @@
+import Logging
+
+/// Takes one connection through its room's hooks, whatever carries it: wakes the room, tags and
+/// registers the connection, runs `onConnect`, delivers messages in order, and finally
+/// unregisters it and runs `onClose`. A hook that throws calls `onError` and closes the
+/// connection with 1011; the room keeps serving the others.
+package struct ConnectionDriver: Sendable {
+    /// The room's slot.
+    package let slot: RoomSlot
+    /// The connection being driven.
+    package let connection: Connection
+    /// The upgrade request, as returned by `onBeforeConnect`.
+    package let context: ConnectionContext
+
+    package init(slot: RoomSlot, connection: Connection, context: ConnectionContext) {
+        self.slot = slot
+        self.connection = connection
+        self.context = context
+    }
+
+    /// Wakes the room and runs `getConnectionTags` and `onConnect`. Returns whether the connection
+    /// was registered with the room; when the room failed to start or a hook threw, the
+    /// connection is already closing with 1011.
+    package func open() async -> Bool {
+        let instance: any Server
+        do {
+            instance = try await slot.instance()
+        } catch {
+            connection.close(code: CloseCode.internalError, reason: "room failed to start")
+            return false
+        }
+        var registered = false
+        do {
+            let tags = try await instance.getConnectionTags(connection, context)
+            try connection.setTags(tags)
+            slot.room.add(connection)
+            registered = true
+            try await instance.onConnect(connection, context)
+        } catch {
+            await fail(instance, error)
+        }
+        return registered
+    }
+
+    /// Delivers a message to `onMessage` (dropped once the connection is closing).
+    package func deliver(_ message: Message) async {
+        guard connection.status == .open else { return }
+        let instance: any Server
+        do {
+            instance = try await slot.instance()
+        } catch {
+            connection.close(code: CloseCode.internalError, reason: "room failed to start")
+            return
+        }
+        do {
+            try await instance.onMessage(connection, message)
+        } catch {
+            await fail(instance, error)
+        }
+    }
+
+    /// Unregisters the connection and runs `onClose` with how it ended.
+    package func close(code: Int, reason: String, wasClean: Bool) async {
+        connection.finishWriting()
+        slot.room.remove(connection)
+        do {
+            let instance = try await slot.instance()
+            try await instance.onClose(connection, code: code, reason: reason, wasClean: wasClean)
+        } catch {
+            connection.logger.error("onClose failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func fail(_ instance: any Server, _ error: any Error) async {
+        await instance.onError(connection, error)
+        connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
+    }
+
+    /// A close reason that does not leak internals: a `PartyError`'s description, else a generic text.
+    static func reason(for error: any Error) -> String {
+        if let error = error as? PartyError { return error.description }
+        return "internal error"
+    }
+}

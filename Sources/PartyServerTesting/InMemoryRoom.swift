@@ -1,0 +1,104 @@
+import Foundation
+import Logging
+import PartyServer
+
+/// A room driven in memory, without sockets: the same hooks, in the same order, as over a
+/// WebSocket, for fast unit tests of your server types and for benchmarks.
+///
+/// ```swift
+/// let room = InMemoryRoom(Chat.self, name: "lobby")
+/// let alice = await room.connect(id: "alice")
+/// let bob = await room.connect(id: "bob")
+/// await alice.send(text: "hi")
+/// #expect(bob.received().map(\.text) == ["hi"])
+/// ```
+public final class InMemoryRoom: Sendable {
+    /// The room handle the instance was given.
+    public var room: Room { slot.room }
+
+    private let slot: RoomSlot
+    private let limits: ConnectionLimits
+
+    /// Creates a room of server type `type`; nothing starts until the first connection or request.
+    public init<S: Server>(
+        _ type: S.Type,
+        name: String = "test",
+        routeName: String? = nil,
+        limits: ConnectionLimits = ConnectionLimits(),
+        logger: Logger = Logger(label: "partyserver.in-memory")
+    ) {
+        let registration = ServerRegistration(type, routeName: routeName ?? RouteName.kebabCase(String(describing: type)))
+        let room = Room(server: registration.routeName, name: name, logger: logger)
+        self.slot = RoomSlot(room: room, registration: registration)
+        self.limits = limits
+    }
+
+    /// The live instance, started (`init`, `onStart`) if needed.
+    public func instance() async throws -> any Server {
+        try await slot.instance()
+    }
+
+    /// Connects a client: wakes the room, runs `getConnectionTags` and `onConnect`.
+    public func connect(id: String = UUID().uuidString, request: Request? = nil) async -> InMemoryClient {
+        let request = request ?? Request(uri: "/parties/\(room.server)/\(room.name)?_pk=\(id)", query: [("_pk", id)])
+        let connection = Connection(id: id, uri: request.uri, room: room, user: request.user, limits: limits, transport: InMemoryTransport())
+        let driver = ConnectionDriver(slot: slot, connection: connection, context: ConnectionContext(request: request))
+        let registered = await driver.open()
+        return InMemoryClient(driver: driver, isRegistered: registered)
+    }
+
+    /// Sends an HTTP request to the room's `onRequest` (the static before-hook is not run).
+    public func request(_ request: Request) async throws -> Response {
+        try await slot.instance().onRequest(request)
+    }
+}
+
+/// One client of an `InMemoryRoom`: sends messages through the room's hooks and collects what
+/// the room sent it.
+public final class InMemoryClient: Sendable {
+    /// The room's side of this client.
+    public var connection: Connection { driver.connection }
+    /// Whether the room accepted the connection (tags valid, room started).
+    public let isRegistered: Bool
+
+    private let driver: ConnectionDriver
+
+    init(driver: ConnectionDriver, isRegistered: Bool) {
+        self.driver = driver
+        self.isRegistered = isRegistered
+    }
+
+    /// Delivers `message` to the room's `onMessage`; returns when the hook has finished.
+    public func send(_ message: Message) async {
+        await driver.deliver(message)
+    }
+
+    /// Delivers a text message.
+    public func send(text: String) async {
+        await driver.deliver(.text(text))
+    }
+
+    /// The messages the room sent this client since the last call.
+    public func received() -> [Message] {
+        connection.drainQueuedMessages()
+    }
+
+    /// Drops what the room sent this client since the last call; returns how many frames there were.
+    @discardableResult
+    public func discardReceived() -> Int {
+        connection.discardQueued()
+    }
+
+    /// Closes the client the way a clean close handshake would, running `onClose`.
+    public func close(code: Int = 1000, reason: String = "") async {
+        guard isRegistered else { return }
+        await driver.close(code: code, reason: reason, wasClean: true)
+        connection.markClosed()
+    }
+}
+
+/// A transport with nothing to carry: in memory, frames stay in the connection's queue.
+struct InMemoryTransport: ConnectionTransport {
+    func connectionDidStartClosing(urgent: OutboundFrame?) {}
+    func closed() async throws {}
+}
