@@ -19,6 +19,6 @@ public actor Chat: Server {
 
     /// Sends `message` to every other open connection of the room, byte for byte.
     public func onMessage(_ connection: Connection, _ message: Message) async throws {
-        room.broadcast(message, excluding: [connection.id])
+        room.broadcast(message, excluding: connection)
     }
 }

@@ -12,7 +12,7 @@ private actor ReadmeChat: Server {
     }
 
     func onMessage(_ connection: Connection, _ message: Message) async throws {
-        room.broadcast(message, excluding: [connection.id])
+        room.broadcast(message, excluding: connection)
     }
 
     func onRequest(_ request: Request) async throws -> Response {

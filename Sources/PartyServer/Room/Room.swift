@@ -42,6 +42,17 @@ public final class Room: Sendable {
         }
     }
 
+    /// Sends `message` to every open connection except `connection` itself (other connections that
+    /// reuse its id still receive it). Allocates nothing per call: the relay hot path.
+    public func broadcast(_ message: Message, excluding connection: Connection) {
+        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        members.withLock { members in
+            for other in members.all.values where other !== connection {
+                other.enqueue(frame)
+            }
+        }
+    }
+
     /// Sends a text message to every open connection except those in `excluding`.
     public func broadcast(text: String, excluding: [String] = []) {
         broadcast(.text(text), excluding: excluding)
