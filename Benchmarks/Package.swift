@@ -1,0 +1,65 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The benchmark suite: a separate package so the main package never builds it.
+// Add targets and dependencies to the lists below.
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "partyserver-benchmarks",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "loadgen", targets: ["loadgen"]),
+        .executable(name: "hummingbird-baseline", targets: ["hummingbird-baseline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(name: "partyserver", path: ".."),
+    ],
+    targets: [
+        // WebSocket load generator: `loadgen fanout` and `loadgen connect`.
+        .executableTarget(
+            name: "loadgen",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "loadgen",
+            swiftSettings: swiftSettings
+        ),
+        // The thinnest Hummingbird 2 broadcast server, the reference for PartyServer's chat room.
+        .executableTarget(
+            name: "hummingbird-baseline",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            path: "baselines/hummingbird",
+            swiftSettings: swiftSettings
+        ),
+        // Micro-benchmarks of the room runtime: `swift package benchmark` in this folder.
+        .executableTarget(
+            name: "RoomBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "PartyServer", package: "partyserver"),
+                .product(name: "PartyServerTesting", package: "partyserver"),
+                .product(name: "PartyRooms", package: "partyserver"),
+            ],
+            path: "Benchmarks/RoomBenchmarks",
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)
