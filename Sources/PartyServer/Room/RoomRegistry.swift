@@ -35,16 +35,6 @@ final class RoomRegistry: Sendable {
             return slot
         }
     }
-
-    /// The slot for a room if it exists.
-    func existingSlot(server: String, name: String) -> RoomSlot? {
-        slots.withLock { $0[RoomKey(server: server, name: name)] }
-    }
-
-    /// Every slot, for shutdown and inspection.
-    var allSlots: [RoomSlot] {
-        slots.withLock { Array($0.values) }
-    }
 }
 
 /// The identity of a room.

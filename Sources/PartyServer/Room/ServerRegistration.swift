@@ -2,8 +2,6 @@
 package struct ServerRegistration: Sendable {
     /// The lowercase route name (`chat-room`).
     package let routeName: String
-    /// The type's name, for logs.
-    let typeName: String
     /// The type's options.
     let options: ServerOptions
     /// Creates an instance for a room.
@@ -15,7 +13,6 @@ package struct ServerRegistration: Sendable {
 
     package init<S: Server>(_ type: S.Type, routeName: String) {
         self.routeName = routeName
-        self.typeName = String(describing: type)
         self.options = S.options
         self.make = { room in S(room: room) }
         self.beforeConnect = { request, lobby in try await S.onBeforeConnect(request, lobby: lobby) }

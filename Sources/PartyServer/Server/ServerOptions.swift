@@ -1,4 +1,7 @@
 /// Per-server-type options, returned by `static var options`.
+///
+/// Hibernation is declared here per type; the runtime does not act on it yet: rooms currently
+/// stay live, with their connections, until the process stops.
 public struct ServerOptions: Sendable {
     /// Whether idle rooms of this type hibernate (snapshot and release the actor while their
     /// WebSockets stay open). Default `false`.
