@@ -64,6 +64,18 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
+    Benchmark("Enqueue: send one message on a connection and drain its queue") { benchmark in
+        let room = InMemoryRoom(Chat.self, name: "enqueue")
+        let client = await room.connect(id: "client")
+        let message = Message.text(String(repeating: "e", count: 64))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            client.connection.send(message)
+            blackHole(client.discardReceived())
+        }
+        benchmark.stopMeasurement()
+    }
+
     Benchmark("Routing: match and validate /parties/chat/NAME/rest") { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(RoomRoute.match(path: "/parties/chat/some%20room-name/more/path", prefix: "parties"))

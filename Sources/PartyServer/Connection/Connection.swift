@@ -141,19 +141,7 @@ public final class Connection: Sendable {
     func enqueue(_ frame: OutboundFrame) {
         let size = frame.data.readableBytes
         let limits = self.limits
-        let result = storage.withLock { storage -> EnqueueResult in
-            guard storage.status == .open else { return .dropped }
-            if storage.queue.count >= limits.maxQueuedMessages || storage.queuedBytes + size > limits.maxQueuedBytes {
-                storage.status = .closing
-                storage.queue.removeAll()
-                storage.queuedBytes = 0
-                storage.writerFinished = true
-                return .overflow(storage.takeWaiter())
-            }
-            storage.queue.append(frame)
-            storage.queuedBytes += size
-            return .queued(storage.takeWaiter())
-        }
+        let result = storage.withLock { $0.push(frame, size: size, limits: limits) }
         switch result {
         case .queued(let waiter):
             waiter?.resume()
@@ -264,9 +252,4 @@ public final class Connection: Sendable {
         }
     }
 
-    private enum EnqueueResult {
-        case queued(CheckedContinuation<Void, Never>?)
-        case dropped
-        case overflow(CheckedContinuation<Void, Never>?)
-    }
 }
