@@ -173,12 +173,9 @@ public final class Connection: Sendable {
 
     /// Removes and returns the queued messages (control frames are skipped), without waiting.
     package func drainQueuedMessages() -> [Message] {
-        let frames = storage.withLock { storage -> Deque<OutboundFrame> in
-            defer {
-                storage.queue.removeAll(keepingCapacity: true)
-                storage.queuedBytes = 0
-            }
-            return storage.queue
+        let frames = storage.withLock { storage -> [OutboundFrame] in
+            storage.queuedBytes = 0
+            return storage.queue.removeAllFrames()
         }
         return frames.compactMap { frame in
             switch frame.kind {
@@ -193,7 +190,7 @@ public final class Connection: Sendable {
     package func discardQueued() -> Int {
         storage.withLock { storage in
             let count = storage.queue.count
-            storage.queue.removeAll(keepingCapacity: true)
+            storage.queue.removeAll()
             storage.queuedBytes = 0
             return count
         }
@@ -205,7 +202,7 @@ public final class Connection: Sendable {
         while true {
             let ready = storage.withLock { storage -> Bool? in
                 if !storage.queue.isEmpty {
-                    swap(&storage.queue, &batch)
+                    storage.queue.moveAll(into: &batch)
                     storage.queuedBytes = 0
                     return true
                 }

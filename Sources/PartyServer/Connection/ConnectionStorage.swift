@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 
 /// The mutable part of a connection, behind its lock.
@@ -7,7 +6,7 @@ struct ConnectionStorage: Sendable {
     var tags: [String]
     var stateValue: (any Sendable)?
     var stateData: Data?
-    var queue: Deque<OutboundFrame> = []
+    let queue = FrameQueue()
     var queuedBytes = 0
     var writerFinished = false
     var waiter: CheckedContinuation<Void, Never>?
