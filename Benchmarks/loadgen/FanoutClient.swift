@@ -29,14 +29,7 @@ struct FanoutConfig: Sendable {
 final class LoopState: @unchecked Sendable {
     let loop: any EventLoop
     var clients: [FanoutClient] = []
-    var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
-    var delivered = 0
-    var warmupDelivered = 0
-    var duplicated = 0
-    var reordered = 0
-    var unexpected = 0
-    var disconnected = 0
-    var lastReceive: UInt64 = 0
+    var tally = DeliveryTally()
     /// Accepted messages of any kind (readiness included): the stall detector's heartbeat.
     var progress = 0
 
@@ -46,14 +39,7 @@ final class LoopState: @unchecked Sendable {
 
     /// What this loop saw, taken on the loop.
     struct Snapshot: Sendable {
-        var histogram: Histogram<UInt64>
-        var delivered = 0
-        var warmupDelivered = 0
-        var duplicated = 0
-        var reordered = 0
-        var unexpected = 0
-        var disconnected = 0
-        var lastReceive: UInt64 = 0
+        var tally: DeliveryTally
         var firstSend: UInt64 = .max
         var lastSend: UInt64 = 0
         var notReady = 0
@@ -62,14 +48,7 @@ final class LoopState: @unchecked Sendable {
 
     func snapshot(config: FanoutConfig, maxExamples: Int) -> Snapshot {
         loop.preconditionInEventLoop()
-        var snapshot = Snapshot(histogram: histogram)
-        snapshot.delivered = delivered
-        snapshot.warmupDelivered = warmupDelivered
-        snapshot.duplicated = duplicated
-        snapshot.reordered = reordered
-        snapshot.unexpected = unexpected
-        snapshot.disconnected = disconnected
-        snapshot.lastReceive = lastReceive
+        var snapshot = Snapshot(tally: tally)
         for client in clients {
             if client.isSender {
                 snapshot.firstSend = min(snapshot.firstSend, client.firstMeasuredSend)
@@ -223,7 +202,7 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
 
     func webSocket(_ client: WebSocketClient, didReceive payload: UnsafeRawBufferPointer, isText: Bool, now: UInt64) {
         guard isText, payload.count == config.bytes, let header = Payload.parse(payload) else {
-            state.unexpected += 1
+            state.tally.unexpected += 1
             return
         }
         let sender = header.sender
@@ -231,7 +210,7 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
         guard sender < config.totalClients, sender / config.clients == room, sender != index,
             senderSlot < config.senders || (header.kind == .probe && senderSlot == 0)
         else {
-            state.unexpected += 1
+            state.tally.unexpected += 1
             return
         }
         let sequence = header.sequence
@@ -245,12 +224,12 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
             return
         case .warmup:
             guard sequence < config.warmupMessages else {
-                state.unexpected += 1
+                state.tally.unexpected += 1
                 return
             }
         case .measured:
             guard sequence >= config.warmupMessages, sequence < config.sequencesPerSender else {
-                state.unexpected += 1
+                state.tally.unexpected += 1
                 return
             }
         }
@@ -258,12 +237,12 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
         let word = bit >> 6
         let mask: UInt64 = 1 << UInt64(bit & 63)
         if seen[word] & mask != 0 {
-            state.duplicated += 1
+            state.tally.duplicated += 1
             return
         }
         seen[word] |= mask
         if sequence < highest[senderSlot] {
-            state.reordered += 1
+            state.tally.reordered += 1
         } else {
             highest[senderSlot] = sequence
         }
@@ -272,11 +251,11 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
         state.progress += 1
         if header.kind == .measured {
             measuredFrom[senderSlot] += 1
-            state.delivered += 1
-            state.histogram.record(now > header.sentAt ? now - header.sentAt : 0)
-            if now > state.lastReceive { state.lastReceive = now }
+            state.tally.delivered += 1
+            state.tally.histogram.record(now > header.sentAt ? now - header.sentAt : 0)
+            if now > state.tally.lastReceive { state.tally.lastReceive = now }
         } else {
-            state.warmupDelivered += 1
+            state.tally.warmupDelivered += 1
         }
         let run = self.run!
         if let remaining = run.remaining {
@@ -298,7 +277,7 @@ final class FanoutClient: WebSocketSink, @unchecked Sendable {
         timer?.cancel()
         timer = nil
         guard !run.isFinishing, client.closeInfo.wasOpen else { return }
-        state.disconnected += 1
+        state.tally.disconnected += 1
         if let violation = client.protocolViolation {
             run.abort("connection \(index) (room \(room)) was closed during the run after a protocol error: \(violation)")
         } else {

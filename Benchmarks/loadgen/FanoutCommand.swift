@@ -214,7 +214,7 @@ struct Fanout: AsyncParsableCommand {
         emitResult(json)
         if let error = report.error { log("FAILED: \(error)") }
         if case .bool(true) = json["ok"] {
-            log("ok: \(report.delivered) deliveries at \(format(report.deliveredPerSecond, decimals: 0))/s")
+            log("ok: \(report.tally.delivered) deliveries at \(format(report.deliveredPerSecond, decimals: 0))/s")
         } else {
             throw ExitCode(1)
         }
@@ -287,16 +287,9 @@ struct FanoutReport {
     var stage: String?
     var error: String?
     var missing: [String] = []
-    var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000_000, numberOfSignificantValueDigits: .three)
-    var delivered = 0
-    var warmupDelivered = 0
-    var duplicated = 0
-    var reordered = 0
-    var unexpected = 0
-    var disconnected = 0
+    var tally = DeliveryTally()
     var notReady = 0
     var firstSend: UInt64 = .max
-    var lastReceive: UInt64 = 0
     var measureCPUSeconds = 0.0
     var measureWallSeconds = 0.0
     var cpuSeconds = 0.0
@@ -309,34 +302,27 @@ struct FanoutReport {
 
     mutating func add(_ snapshots: [LoopState.Snapshot]) {
         for snapshot in snapshots {
-            histogram.add(snapshot.histogram)
-            delivered += snapshot.delivered
-            warmupDelivered += snapshot.warmupDelivered
-            duplicated += snapshot.duplicated
-            reordered += snapshot.reordered
-            unexpected += snapshot.unexpected
-            disconnected += snapshot.disconnected
+            tally.add(snapshot.tally)
             notReady += snapshot.notReady
             firstSend = min(firstSend, snapshot.firstSend)
-            lastReceive = max(lastReceive, snapshot.lastReceive)
         }
     }
 
-    var lost: Int { max(0, config.expectedDeliveries - delivered) }
-    var warmupLost: Int { max(0, config.expectedWarmupDeliveries - warmupDelivered) }
+    var lost: Int { max(0, config.expectedDeliveries - tally.delivered) }
+    var warmupLost: Int { max(0, config.expectedWarmupDeliveries - tally.warmupDelivered) }
 
     var measuredSeconds: Double {
-        guard delivered > 0, firstSend != .max, lastReceive > firstSend else { return 0 }
-        return Double(lastReceive - firstSend) / 1_000_000_000
+        guard tally.delivered > 0, firstSend != .max, tally.lastReceive > firstSend else { return 0 }
+        return Double(tally.lastReceive - firstSend) / 1_000_000_000
     }
 
     var deliveredPerSecond: Double {
-        measuredSeconds > 0 ? Double(delivered) / measuredSeconds : 0
+        measuredSeconds > 0 ? Double(tally.delivered) / measuredSeconds : 0
     }
 
     var ok: Bool {
-        error == nil && lost == 0 && warmupLost == 0 && duplicated == 0 && reordered == 0 && unexpected == 0
-            && disconnected == 0 && connected == config.totalClients
+        error == nil && lost == 0 && warmupLost == 0 && tally.duplicated == 0 && tally.reordered == 0 && tally.unexpected == 0
+            && tally.disconnected == 0 && connected == config.totalClients
     }
 
     func json() -> JSONObject {
@@ -356,24 +342,24 @@ struct FanoutReport {
             json["window"] = .int(config.window)
         }
         json["expected"] = .int(config.expectedDeliveries)
-        json["delivered"] = .int(delivered)
+        json["delivered"] = .int(tally.delivered)
         json["lost"] = .int(lost)
-        json["duplicated"] = .int(duplicated)
-        json["reordered"] = .int(reordered)
-        json["unexpected"] = .int(unexpected)
+        json["duplicated"] = .int(tally.duplicated)
+        json["reordered"] = .int(tally.reordered)
+        json["unexpected"] = .int(tally.unexpected)
         if config.warmupMessages > 0 { json["warmup_lost"] = .int(warmupLost) }
-        json["disconnected"] = .int(disconnected)
+        json["disconnected"] = .int(tally.disconnected)
         json["seconds"] = .number(measuredSeconds, decimals: 6)
         json["delivered_per_second"] = .number(deliveredPerSecond, decimals: 1)
         var latency = JSONObject()
-        let hasLatency = histogram.totalCount > 0
+        let hasLatency = tally.histogram.totalCount > 0
         func micros(_ nanos: UInt64) -> JSONValue {
             hasLatency ? .number(Double(nanos) / 1000, decimals: 1) : .null
         }
-        latency["p50"] = micros(histogram.valueAtPercentile(50))
-        latency["p99"] = micros(histogram.valueAtPercentile(99))
-        latency["p999"] = micros(histogram.valueAtPercentile(99.9))
-        latency["max"] = micros(histogram.maxRecorded)
+        latency["p50"] = micros(tally.histogram.valueAtPercentile(50))
+        latency["p99"] = micros(tally.histogram.valueAtPercentile(99))
+        latency["p999"] = micros(tally.histogram.valueAtPercentile(99.9))
+        latency["max"] = micros(tally.histogram.maxRecorded)
         json["latency_us"] = .object(latency)
         json["connected"] = .int(connected)
         json["connect_seconds"] = .number(connectSeconds, decimals: 6)
