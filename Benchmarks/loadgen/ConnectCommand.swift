@@ -18,8 +18,7 @@ struct Connect: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Room URL; {i} is replaced by the room index (ws:// on a loopback address only).")
-    var url: String
+    @OptionGroup var client: ClientOptions
 
     @Option(help: "Connections to open.")
     var connections: Int = 1000
@@ -30,30 +29,16 @@ struct Connect: AsyncParsableCommand {
     @Option(help: "Seconds to hold every connection open once all are connected.")
     var hold: Double = 5
 
-    @Option(help: "Connection attempts in flight at once.")
-    var concurrency: Int = 256
-
     @Option(help: "Seconds the connecting phase may take before the rest count as failed.")
     var timeout: Double = 120
 
-    @Option(help: "Event loop threads of the load generator (one per core by default).")
-    var threads: Int = System.coreCount
 
     func validate() throws {
-        do {
-            _ = try TargetURL(url)
-        } catch {
-            throw ValidationError("--url: \(error)")
-        }
-        if rooms > 1, !url.contains("{i}") {
-            throw ValidationError("--url needs {i} (the room index) when --rooms is more than 1")
-        }
+        try client.validate(rooms: rooms)
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard rooms >= 1 else { throw ValidationError("--rooms must be at least 1") }
         guard hold >= 0 else { throw ValidationError("--hold must not be negative") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() async throws {
@@ -63,8 +48,8 @@ struct Connect: AsyncParsableCommand {
         if UInt64(connections) + 64 > fileLimit {
             log("warning: \(connections) connections but the open-file limit is \(fileLimit)")
         }
-        let target = try TargetURL(url)
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let target = try TargetURL(client.url)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: client.threads)
         let loops = Array(group.makeIterator())
         let connector = Connector(target: target)
         let deadline = NIODeadline.now() + timeAmount(seconds: timeout)
@@ -73,7 +58,7 @@ struct Connect: AsyncParsableCommand {
         // 1. Connect.
         log("opening \(connections) connections over \(rooms) rooms to \(target.hostHeader)")
         let start = monotonicNanoseconds()
-        let results = await boundedConcurrently(count: connections, concurrency: concurrency) { index in
+        let results = await boundedConcurrently(count: connections, concurrency: client.concurrency) { index in
             let attempt = connector.open(
                 index: index,
                 path: target.path(room: index % rooms),
@@ -157,7 +142,7 @@ struct Connect: AsyncParsableCommand {
         if !errors.isEmpty { json["errors"] = .string(summarize(errors, limit: 5)) }
         json["loadgen_cpu_seconds"] = .number(processCPUSeconds())
         json["loadgen_wall_seconds"] = .number(seconds(from: wallStart, to: monotonicNanoseconds()))
-        json["loadgen_threads"] = .int(threads)
+        json["loadgen_threads"] = .int(client.threads)
         json["open_file_limit"] = .int(Int(clamping: fileLimit))
         json["ok"] = .bool(ok)
         emitResult(json)

@@ -19,8 +19,7 @@ struct Fanout: AsyncParsableCommand {
             """
     )
 
-    @Option(help: "Room URL; {i} is replaced by the room index (ws:// on a loopback address only).")
-    var url: String
+    @OptionGroup var client: ClientOptions
 
     @Option(help: "Number of rooms.")
     var rooms: Int = 1
@@ -52,24 +51,12 @@ struct Fanout: AsyncParsableCommand {
     @Option(name: .customLong("warmup-messages"), help: "Unmeasured messages per sender sent (and all delivered) before the measured ones.")
     var warmupMessages: Int = 0
 
-    @Option(help: "Connection attempts in flight at once.")
-    var concurrency: Int = 256
-
-    @Option(help: "Event loop threads of the load generator (one per core by default).")
-    var threads: Int = System.coreCount
 
     @Option(name: .customLong("probe-interval-ms"), help: "Milliseconds between readiness probes.")
     var probeIntervalMs: Int = 20
 
     func validate() throws {
-        do {
-            _ = try TargetURL(url)
-        } catch {
-            throw ValidationError("--url: \(error)")
-        }
-        if rooms > 1, !url.contains("{i}") {
-            throw ValidationError("--url needs {i} (the room index) when --rooms is more than 1")
-        }
+        try client.validate(rooms: rooms)
         guard rooms >= 1 else { throw ValidationError("--rooms must be at least 1") }
         guard clients >= 2 else { throw ValidationError("--clients must be at least 2 (messages go to the other connections)") }
         guard (1...clients).contains(senders) else { throw ValidationError("--senders must be between 1 and --clients") }
@@ -84,8 +71,6 @@ struct Fanout: AsyncParsableCommand {
         if let window, window < 1 { throw ValidationError("--window must be at least 1") }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard stallTimeout > 0 else { throw ValidationError("--stall-timeout must be positive") }
-        guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
         guard probeIntervalMs >= 1 else { throw ValidationError("--probe-interval-ms must be at least 1") }
     }
 
@@ -93,7 +78,7 @@ struct Fanout: AsyncParsableCommand {
         let wallStart = monotonicNanoseconds()
         ignoreSIGPIPE()
         let fileLimit = raiseOpenFileLimit()
-        let target = try TargetURL(url)
+        let target = try TargetURL(client.url)
         let config = FanoutConfig(
             rooms: rooms,
             clients: clients,
@@ -109,17 +94,17 @@ struct Fanout: AsyncParsableCommand {
             log("warning: \(config.totalClients) connections but the open-file limit is \(fileLimit)")
         }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: client.threads)
         let states = group.makeIterator().map { LoopState(loop: $0) }
         let run = FanoutRun(config: config, loops: states)
         let deadline = NIODeadline.now() + timeAmount(seconds: timeout)
-        var report = FanoutReport(config: config, threads: threads)
+        var report = FanoutReport(config: config, threads: client.threads)
 
         // 1. Connect.
         log("opening \(config.totalClients) connections (\(rooms) rooms x \(clients)) to \(target.hostHeader)")
         let connector = Connector(target: target)
         let connectStart = monotonicNanoseconds()
-        let attempts = await boundedConcurrently(count: config.totalClients, concurrency: concurrency) { index in
+        let attempts = await boundedConcurrently(count: config.totalClients, concurrency: client.concurrency) { index in
             let client = run.clients[index]
             let attempt = connector.open(
                 index: index,

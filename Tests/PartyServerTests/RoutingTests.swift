@@ -249,16 +249,3 @@ struct UpgradeEdgeCaseTests {
         }
     }
 }
-
-/// The refusal of an upgrade, if it was refused.
-func upgradeError(_ server: PartyTestServer, _ path: String, headers: [(String, String)]) async -> (status: Int, headers: [(String, String)])? {
-    do {
-        let socket = try await server.webSocket(path, headers: headers)
-        socket.disconnect()
-        return nil
-    } catch TestWebSocketError.upgradeRejected(let status, let headers, _) {
-        return (status, headers)
-    } catch {
-        return nil
-    }
-}

@@ -1,5 +1,6 @@
 import PartyServer
 import PartyServerTesting
+import Testing
 
 /// Starts a test server with every test room registered.
 func withProbeServer<T: Sendable>(
@@ -17,12 +18,20 @@ func withProbeServer<T: Sendable>(
 
 /// The HTTP status of a refused upgrade, or `nil` if the upgrade succeeded.
 func upgradeStatus(_ server: PartyTestServer, _ path: String, headers: [(String, String)] = []) async throws -> Int? {
+    await upgradeError(server, path, headers: headers)?.status
+}
+
+/// The refusal of an upgrade (status and headers), or `nil` if the upgrade succeeded.
+func upgradeError(_ server: PartyTestServer, _ path: String, headers: [(String, String)] = []) async -> (status: Int, headers: [(String, String)])? {
     do {
         let socket = try await server.webSocket(path, headers: headers)
         socket.disconnect()
         return nil
-    } catch TestWebSocketError.upgradeRejected(let status, _, _) {
-        return status
+    } catch TestWebSocketError.upgradeRejected(let status, let headers, _) {
+        return (status, headers)
+    } catch {
+        Issue.record("the upgrade failed without an HTTP answer: \(error)")
+        return nil
     }
 }
 
