@@ -2,3 +2,4 @@
 @_exported import HTTPTypes
 @_exported import struct Logging.Logger
 @_exported import struct NIOCore.ByteBuffer
+@_exported import struct OrderedCollections.OrderedDictionary

@@ -1,0 +1,49 @@
+/// Why a storage operation failed; each description says what to do.
+public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A key is longer than `StorageConfiguration.maxKeyBytes` (in UTF-8 bytes).
+    case keyTooLarge(bytes: Int, limit: Int)
+    /// A value encodes to more than `StorageConfiguration.maxValueBytes`.
+    case valueTooLarge(key: String, bytes: Int, limit: Int)
+    /// A value could not be encoded to JSON.
+    case encodingFailed(key: String, description: String)
+    /// A stored value could not be decoded as the requested type.
+    case decodingFailed(key: String, description: String)
+    /// The database or the disk is full; nothing from the failed write was stored.
+    case full
+    /// SQLite reported an error while reading or writing.
+    case ioFailed(String)
+    /// The storage was closed (the server is shutting down).
+    case closed
+    /// The database could not be opened.
+    case openFailed(path: String, description: String)
+    /// A transaction was used after it was rolled back or after its body returned.
+    case transactionEnded
+
+    /// A sentence that says what happened and what to do.
+    public var description: String {
+        switch self {
+        case .keyTooLarge(let bytes, let limit):
+            "key is \(bytes) bytes, over the \(limit)-byte limit; use shorter keys (the limit counts UTF-8 bytes)"
+        case .valueTooLarge(let key, let bytes, let limit):
+            "value for key \(Self.shortened(key)) encodes to \(bytes) bytes, over the \(limit)-byte limit; split it over several keys or raise maxValueBytes"
+        case .encodingFailed(let key, let description):
+            "value for key \(Self.shortened(key)) could not be encoded to JSON: \(description)"
+        case .decodingFailed(let key, let description):
+            "value for key \(Self.shortened(key)) could not be decoded as the requested type: \(description); read it with the type it was written with"
+        case .full:
+            "database or disk full: free disk space or raise maxDatabaseBytes; nothing from this write was stored"
+        case .ioFailed(let description):
+            "storage failed: \(description); check the data directory's disk and permissions"
+        case .closed:
+            "storage is closed (the server is shutting down)"
+        case .openFailed(let path, let description):
+            "could not open the database at \(path.debugDescription): \(description); check that the directory is writable and the file is an SQLite database"
+        case .transactionEnded:
+            "the transaction was rolled back or has ended; start a new transaction"
+        }
+    }
+
+    private static func shortened(_ key: String) -> String {
+        key.count > 40 ? "\(key.prefix(40).debugDescription)…" : key.debugDescription
+    }
+}
