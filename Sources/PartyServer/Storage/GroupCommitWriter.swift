@@ -1,0 +1,182 @@
+import GRDB
+import Logging
+import Synchronization
+
+/// Commits the writes of all rooms together: one transaction, and one fsync, per round.
+///
+/// A submission that arrives while no commit runs starts one at once. Submissions that arrive
+/// while a commit runs wait and are all committed together in the next transaction. Each
+/// submission runs in its own savepoint, so an error that concerns only it (for example the
+/// database reaching `maxDatabaseBytes` on its insert) fails only it; an error that ends the
+/// transaction (I/O, a failed commit) fails every submission of the round. A submitter resumes
+/// once its transaction committed, so a returned write is durable.
+///
+/// One task runs commit rounds for as long as submissions keep arriving, then ends.
+final class GroupCommitWriter: Sendable {
+    typealias Outcome = Result<Int, StorageError>
+
+    private struct Waiting {
+        let submission: StorageSubmission
+        let continuation: CheckedContinuation<Outcome, Never>
+    }
+
+    private struct State {
+        var queue: [Waiting] = []
+        var isCommitting = false
+        var isClosed = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let database: any DatabaseWriter
+    private let logger: Logger
+    private let onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
+    private let state = Mutex(State())
+
+    /// Creates a writer for `database`; `onCommit` is told about every committed transaction.
+    init(
+        database: any DatabaseWriter,
+        logger: Logger,
+        onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
+    ) {
+        self.database = database
+        self.logger = logger
+        self.onCommit = onCommit
+    }
+
+    /// Whether ``close()`` was called.
+    var isClosed: Bool { state.withLock { $0.isClosed } }
+
+    /// Commits `submission` with the next round and returns how many of its deleted keys existed.
+    func submit(_ submission: StorageSubmission) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            enum Next { case rejected, queued, startCommitting }
+            let next = state.withLock { state -> Next in
+                guard !state.isClosed else { return .rejected }
+                state.queue.append(Waiting(submission: submission, continuation: continuation))
+                guard !state.isCommitting else { return .queued }
+                state.isCommitting = true
+                return .startCommitting
+            }
+            switch next {
+            case .rejected:
+                continuation.resume(returning: .failure(.closed))
+            case .queued:
+                break
+            case .startCommitting:
+                Task.detached { await self.commitUntilIdle() }
+            }
+        }
+    }
+
+    /// Refuses new submissions and returns once every accepted one has been committed or failed.
+    func close() async {
+        await withCheckedContinuation { continuation in
+            let idle = state.withLock { state -> Bool in
+                state.isClosed = true
+                guard state.isCommitting else { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    /// Commits rounds until the queue is empty, then wakes ``close()`` callers.
+    private func commitUntilIdle() async {
+        while true {
+            let (batch, idleWaiters) = state.withLock { state in
+                let batch = state.queue
+                state.queue.removeAll(keepingCapacity: true)
+                guard batch.isEmpty else { return (batch, [CheckedContinuation<Void, Never>]()) }
+                state.isCommitting = false
+                defer { state.idleWaiters.removeAll() }
+                return (batch, state.idleWaiters)
+            }
+            guard !batch.isEmpty else {
+                for waiter in idleWaiters { waiter.resume() }
+                return
+            }
+            let outcomes = await commit(batch.map(\.submission))
+            for (waiting, outcome) in zip(batch, outcomes) {
+                waiting.continuation.resume(returning: outcome)
+            }
+        }
+    }
+
+    /// Commits `submissions` in one transaction, each in its own savepoint; one outcome per
+    /// submission.
+    ///
+    /// When a submission's own data ends the transaction (SQLite rolls the whole transaction back
+    /// on `SQLITE_FULL` for most statements), that submission fails and the others are committed
+    /// again without it, so one write that does not fit does not fail its neighbours. An error of
+    /// the database itself (I/O, corruption, a failed commit) fails every remaining submission.
+    func commit(_ submissions: [StorageSubmission]) async -> [Outcome] {
+        var outcomes = [Outcome](repeating: .failure(.closed), count: submissions.count)
+        var remaining = Array(submissions.indices)
+        while !remaining.isEmpty {
+            let round = remaining.map { submissions[$0] }
+            do {
+                let (results, duration) = try await database.writeWithoutTransaction { db in
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    var results: [Outcome] = []
+                    results.reserveCapacity(round.count)
+                    try db.inTransaction(.immediate) {
+                        for (position, submission) in round.enumerated() {
+                            results.append(try Self.apply(submission, at: position, to: db))
+                        }
+                        return .commit
+                    }
+                    return (results, start.duration(to: clock.now))
+                }
+                for (index, result) in zip(remaining, results) { outcomes[index] = result }
+                onCommit?(round.count, duration)
+                return outcomes
+            } catch let failure as SubmissionEndedTransaction {
+                let index = remaining.remove(at: failure.position)
+                outcomes[index] = .failure(StorageError(database: failure.error))
+                let submission = submissions[index]
+                logger.warning("storage write failed", metadata: [
+                    "server": "\(StorageCodec.string(submission.server))",
+                    "room": "\(StorageCodec.string(submission.room).prefix(200))",
+                    "error": "\(failure.error)",
+                ])
+            } catch {
+                logger.error(
+                    "storage transaction failed",
+                    metadata: ["submissions": "\(remaining.count)", "error": "\(error)"]
+                )
+                for index in remaining { outcomes[index] = .failure(StorageError(database: error)) }
+                return outcomes
+            }
+        }
+        return outcomes
+    }
+
+    /// Runs one submission in a savepoint. Returns its outcome when the transaction can go on;
+    /// throws when the transaction cannot: ``SubmissionEndedTransaction`` when the submission's
+    /// data caused it, the database error itself otherwise.
+    private static func apply(_ submission: StorageSubmission, at position: Int, to db: Database) throws -> Outcome {
+        try db.execute(sql: "SAVEPOINT submission")
+        do {
+            let deleted = try submission.apply(to: db)
+            try db.execute(sql: "RELEASE SAVEPOINT submission")
+            return .success(deleted)
+        } catch {
+            if StorageError.endsTransaction(error) { throw error }
+            // SQLite undid the failed statement, and sometimes the whole transaction.
+            guard db.isInsideTransaction else { throw SubmissionEndedTransaction(position: position, error: error) }
+            try db.execute(sql: "ROLLBACK TO SAVEPOINT submission")
+            try db.execute(sql: "RELEASE SAVEPOINT submission")
+            return .failure(StorageError(database: error))
+        }
+    }
+}
+
+/// Thrown out of a commit round when one submission's data (not the database) ended the
+/// transaction; the round is retried without it.
+private struct SubmissionEndedTransaction: Error {
+    /// The submission's position in the round.
+    let position: Int
+    let error: any Error
+}
