@@ -5,11 +5,14 @@ import Synchronization
 /// Commits the writes of all rooms together: one transaction, and one fsync, per round.
 ///
 /// A submission that arrives while no commit runs starts one at once. Submissions that arrive
-/// while a commit runs wait and are all committed together in the next transaction. Each
-/// submission runs in its own savepoint, so an error that concerns only it (for example the
-/// database reaching `maxDatabaseBytes` on its insert) fails only it; an error that ends the
-/// transaction (I/O, a failed commit) fails every submission of the round. A submitter resumes
-/// once its transaction committed, so a returned write is durable.
+/// while a commit runs wait and are all committed together in the next transaction, in arrival
+/// order. Each submission runs in its own savepoint. An error caused by one submission's data
+/// (for example its insert reaching `maxDatabaseBytes`) fails only that submission: it is rolled
+/// back to its savepoint or, when SQLite rolled back the whole transaction (as it does for most
+/// `SQLITE_FULL` errors), the round is retried without it. An error of the database itself
+/// (I/O, corruption, a failed commit such as a full disk while writing the WAL) fails every
+/// submission of the round. A submitter resumes once its transaction committed, so a returned
+/// write is durable.
 ///
 /// One task runs commit rounds for as long as submissions keep arriving, then ends.
 final class GroupCommitWriter: Sendable {
