@@ -24,6 +24,7 @@ public final class PartyApplication: Service, Sendable {
     private let registrations: Mutex<[ServerRegistration]>
     private let started: Mutex<Bool>
     private let onServerRunning: (@Sendable (Int) async -> Void)?
+    private let runningRegistry = Mutex<RoomRegistry?>(nil)
 
     /// Creates an application; `onServerRunning` receives the bound port once the server listens.
     public init(
@@ -38,16 +39,17 @@ public final class PartyApplication: Service, Sendable {
         self.onServerRunning = onServerRunning
     }
 
-    /// Registers a server type under `routeName`, or the kebab-case of its type name.
+    /// Registers a server type under `routeName`, or the kebab-case of its type name; `options`
+    /// replace the type's `static var options` (e.g. a hibernation delay from the command line).
     @discardableResult
-    public func register<S: Server>(_ type: S.Type, as routeName: String? = nil) throws(PartyError) -> String {
+    public func register<S: Server>(_ type: S.Type, as routeName: String? = nil, options: ServerOptions? = nil) throws(PartyError) -> String {
         let name = (routeName ?? RouteName.kebabCase(String(describing: type))).lowercased()
         guard RouteName.isValid(name) else { throw .invalidRouteName(name) }
         let alreadyStarted = started.withLock { $0 }
         guard !alreadyStarted else { throw .alreadyRunning }
         return try registrations.withLock { (registrations) throws(PartyError) -> String in
             guard !registrations.contains(where: { $0.routeName == name }) else { throw .duplicateRouteName(name) }
-            registrations.append(ServerRegistration(type, routeName: name))
+            registrations.append(ServerRegistration(type, routeName: name, options: options))
             return name
         }
     }
@@ -62,7 +64,23 @@ public final class PartyApplication: Service, Sendable {
         started.withLock { $0 = true }
         try Self.validate(prefix: configuration.prefix)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let registry = RoomRegistry(registrations: registrations.withLock { $0 }, logger: logger)
+        let registrations = self.registrations.withLock { $0 }
+        let routeNames = registrations.map(\.routeName)
+        let metrics = PartyMetrics(routeNames: routeNames)
+        let engine = try StorageEngine(
+            directory: configuration.dataDirectory,
+            configuration: configuration.storage,
+            logger: logger,
+            onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
+        )
+        let services = RoomServices(engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger)
+        let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
+        runningRegistry.withLock { $0 = registry }
+        defer { runningRegistry.withLock { $0 = nil } }
+        let alarmCount = try await services.alarms.load(servers: Set(routeNames))
+        if alarmCount > 0 {
+            logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
+        }
         let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
         let configuration = self.configuration
         let logger = self.logger
@@ -84,8 +102,27 @@ public final class PartyApplication: Service, Sendable {
             },
             logger: logger
         )
-        try await application.run()
-        logger.notice("PartyServer stopped")
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
+            group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            defer {
+                services.alarms.scheduler.stop()
+                services.idleTimers.stop()
+            }
+            try await application.run()
+        }
+        let hibernated = await registry.hibernateAll()
+        await engine.close()
+        logger.notice("PartyServer stopped", metadata: ["hibernated": "\(hibernated)"])
+    }
+
+    /// The room registry while the application runs (for tests and the inspector).
+    package var registry: RoomRegistry? { runningRegistry.withLock { $0 } }
+
+    /// The lifecycle state of a room while the application runs (`absent` when it does not run).
+    public func roomState(server: String, name: String) -> RoomState {
+        guard let registry = runningRegistry.withLock({ $0 }) else { return .absent }
+        return registry.existingSlot(RoomKey(server: server.lowercased(), name: name))?.lifecycleState ?? .absent
     }
 
     /// Runs the application in its own `ServiceGroup`, stopping gracefully on SIGTERM and SIGINT.

@@ -18,6 +18,7 @@ public final class InMemoryRoom: Sendable {
 
     private let slot: RoomSlot
     private let limits: ConnectionLimits
+    private let registry: RoomRegistry
 
     /// Creates a room of server type `type`; nothing starts until the first connection or request.
     public init<S: Server>(
@@ -28,15 +29,28 @@ public final class InMemoryRoom: Sendable {
         logger: Logger = Logger(label: "partyserver.in-memory")
     ) {
         let registration = ServerRegistration(type, routeName: routeName ?? RouteName.kebabCase(String(describing: type)))
-        let room = Room(server: registration.routeName, name: name, logger: logger)
-        self.slot = RoomSlot(room: room, registration: registration)
+        let services = RoomServices.inMemory(routeNames: [registration.routeName], logger: logger)
+        self.registry = RoomRegistry(registrations: [registration], services: services, logger: logger)
+        self.slot = registry.checkOut(registration, name: name)
         self.limits = limits
     }
 
     /// The live instance, started (`init`, `onStart`) if needed.
     public func instance() async throws -> any Server {
-        try await slot.instance()
+        let instance = try await slot.acquire()
+        slot.release()
+        return instance
     }
+
+    /// Hibernates the room now (snapshot, then release the actor) if no hook is running; the
+    /// next event wakes it. Returns whether it hibernated.
+    @discardableResult
+    public func hibernate() async -> Bool {
+        await slot.hibernateNow()
+    }
+
+    /// Whether the room is hibernated.
+    public var isHibernated: Bool { slot.isHibernated }
 
     /// Connects a client: wakes the room, runs `getConnectionTags` and `onConnect`.
     public func connect(id: String = UUID().uuidString, request: Request? = nil) async -> InMemoryClient {
@@ -49,7 +63,9 @@ public final class InMemoryRoom: Sendable {
 
     /// Sends an HTTP request to the room's `onRequest` (the static before-hook is not run).
     public func request(_ request: Request) async throws -> Response {
-        try await slot.instance().onRequest(request)
+        let instance = try await slot.acquire()
+        defer { slot.release() }
+        return try await instance.onRequest(request)
     }
 }
 

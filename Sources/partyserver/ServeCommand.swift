@@ -39,6 +39,9 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var corsOrigins: [String] = []
 
+    @Option(help: ArgumentHelp("Idle seconds before a ready-made room hibernates (counter) or, with no connections, is evicted (chat); fractions allowed.", valueName: "seconds"))
+    var hibernateAfter: Double = 10
+
     /// Rejects option values the server cannot use, with a message naming the option.
     func validate() throws {
         guard (0...65535).contains(port) else {
@@ -49,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard !dataDir.isEmpty else {
             throw ValidationError("--data-dir must not be empty")
+        }
+        guard hibernateAfter > 0, hibernateAfter <= 86_400 * 365 else {
+            throw ValidationError("--hibernate-after must be a number of seconds greater than 0 (at most one year), got \(hibernateAfter)")
         }
         try Self.validatePrefix(prefix)
         _ = try Self.cors(from: corsOrigins)
@@ -70,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
             cors: try Self.cors(from: corsOrigins)
         )
         let app = PartyApplication(configuration: configuration, logger: Logger(label: "partyserver"))
-        try ReadyMadeRooms.register(in: app)
+        try ReadyMadeRooms.register(in: app, hibernateAfter: .milliseconds(Int64((hibernateAfter * 1000).rounded())))
         do {
             try await app.runService()
         } catch {

@@ -1,3 +1,4 @@
+import CoreMetrics
 import DequeModule
 import Foundation
 import Logging
@@ -124,8 +125,14 @@ public final class Connection: Sendable {
         enqueue(OutboundFrame(kind: message.frameKind, data: message.buffer))
     }
 
-    /// Starts the closing handshake with `code` and `reason`; later sends are dropped.
+    /// Starts the closing handshake with `code` and `reason` (after any output the room's pending
+    /// writes hold); later sends are dropped.
     public func close(code: Int = CloseCode.normal, reason: String = "") {
+        room.gate.close(self, code: code, reason: reason)
+    }
+
+    /// Starts the closing handshake now.
+    func startClosing(code: Int, reason: String) {
         let started = storage.withLock { storage -> (Bool, CheckedContinuation<Void, Never>?) in
             guard storage.status == .open else { return (false, nil) }
             storage.status = .closing
@@ -137,8 +144,14 @@ public final class Connection: Sendable {
         if started.0 { transport.connectionDidStartClosing(urgent: nil) }
     }
 
-    /// Queues a frame; closes the connection with 1008 if its queue overflows.
+    /// Queues a frame through the room's output gate.
     func enqueue(_ frame: OutboundFrame) {
+        room.gate.send(frame, to: self)
+        room.services.metrics.messagesOut.increment()
+    }
+
+    /// Queues a frame now; closes the connection with 1008 if its queue overflows.
+    func push(_ frame: OutboundFrame) {
         let size = frame.data.readableBytes
         let limits = self.limits
         let result = storage.withLock { $0.push(frame, size: size, limits: limits) }

@@ -22,6 +22,14 @@ public struct PartyConfiguration: Sendable {
     public var serveDemoPage: Bool
     /// Value of the `Server` response header. Default `PartyServer`.
     public var serverName: String?
+    /// Room storage: limits and durability. Default `StorageConfiguration()`.
+    public var storage: StorageConfiguration
+    /// Alarm retries and concurrency. Default `AlarmConfiguration()`.
+    public var alarms: AlarmConfiguration
+    /// The time source for idle timeouts, hibernation and alarms. Default `SystemClock()`.
+    public var clock: any PartyClock
+    /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
+    public var metricsPath: String?
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -35,7 +43,11 @@ public struct PartyConfiguration: Sendable {
         connectionLimits: ConnectionLimits = ConnectionLimits(),
         closeTimeout: Duration = .seconds(5),
         serveDemoPage: Bool = true,
-        serverName: String? = "PartyServer"
+        serverName: String? = "PartyServer",
+        storage: StorageConfiguration = StorageConfiguration(),
+        alarms: AlarmConfiguration = AlarmConfiguration(),
+        clock: any PartyClock = SystemClock(),
+        metricsPath: String? = "/metrics"
     ) {
         self.host = host
         self.port = port
@@ -48,5 +60,9 @@ public struct PartyConfiguration: Sendable {
         self.closeTimeout = closeTimeout
         self.serveDemoPage = serveDemoPage
         self.serverName = serverName
+        self.storage = storage
+        self.alarms = alarms
+        self.clock = clock
+        self.metricsPath = metricsPath
     }
 }

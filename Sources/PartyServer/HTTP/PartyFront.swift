@@ -78,8 +78,12 @@ struct PartyFront: Sendable {
             logger.error("onBeforeConnect threw", metadata: ["target": "\(target)", "error": "\(error)"])
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
-        let slot = registry.slot(for: routed.registration, name: routed.lobby.name)
-        return .accept(WebSocketSession(slot: slot, request: request, connectionID: connectionID, configuration: configuration))
+        return .accept(
+            WebSocketSession(
+                registry: registry, registration: routed.registration, roomName: routed.lobby.name,
+                request: request, connectionID: connectionID, configuration: configuration
+            )
+        )
     }
 
     /// The answer to an upgrade request the WebSocket handshake refused: 426 with
@@ -124,6 +128,9 @@ struct PartyFront: Sendable {
             }
             return Response(status: .noContent, headers: fields)
         }
+        if let metricsPath = configuration.metricsPath, method == .get || method == .head, target == metricsPath {
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(bytes: registry.services.metrics.render()))
+        }
         if headers[.upgrade]?.lowercased() == "websocket" {
             return malformedUpgradeResponse(target: target, headers: headers)
         }
@@ -153,13 +160,15 @@ struct PartyFront: Sendable {
             logger.error("onBeforeRequest threw", metadata: ["target": "\(target)", "error": "\(error)"])
             return .error(.internalServerError, "onBeforeRequest failed")
         }
-        let slot = registry.slot(for: routed.registration, name: routed.lobby.name)
+        let slot = registry.checkOut(routed.registration, name: routed.lobby.name)
+        defer { registry.checkIn(slot) }
         let instance: any Server
         do {
-            instance = try await slot.instance()
+            instance = try await slot.acquire()
         } catch {
             return .error(.internalServerError, "the room failed to start; try again")
         }
+        defer { slot.release() }
         do {
             return try await instance.onRequest(request)
         } catch let rejection as Rejection {

@@ -1,9 +1,11 @@
+import CoreMetrics
 import Logging
 
 /// Takes one connection through its room's hooks, whatever carries it: wakes the room, tags and
 /// registers the connection, runs `onConnect`, delivers messages in order, and finally
 /// unregisters it and runs `onClose`. A hook that throws calls `onError` and closes the
-/// connection with 1011; the room keeps serving the others.
+/// connection with 1011; the room keeps serving the others. Every hook call holds the room
+/// (`acquire`/`release`), so a room never hibernates under a running hook.
 package struct ConnectionDriver: Sendable {
     /// The room's slot.
     package let slot: RoomSlot
@@ -24,16 +26,18 @@ package struct ConnectionDriver: Sendable {
     package func open() async -> Bool {
         let instance: any Server
         do {
-            instance = try await slot.instance()
+            instance = try await slot.acquire()
         } catch {
-            connection.close(code: CloseCode.internalError, reason: "room failed to start")
+            connection.startClosing(code: CloseCode.internalError, reason: "room failed to start")
             return false
         }
+        defer { slot.release() }
         var registered = false
         do {
             let tags = try await instance.getConnectionTags(connection, context)
             try connection.setTags(tags)
             slot.room.add(connection)
+            slot.room.services.metrics.connections.increment()
             registered = true
             try await instance.onConnect(connection, context)
         } catch {
@@ -42,16 +46,25 @@ package struct ConnectionDriver: Sendable {
         return registered
     }
 
-    /// Delivers a message to `onMessage` (dropped once the connection is closing).
+    /// Delivers a message to `onMessage` (dropped once the connection is closing). The server's
+    /// auto-response, if any, is answered here without waking the room.
     package func deliver(_ message: Message) async {
         guard connection.status == .open else { return }
-        let instance: any Server
-        do {
-            instance = try await slot.instance()
-        } catch {
-            connection.close(code: CloseCode.internalError, reason: "room failed to start")
+        slot.room.services.metrics.messagesIn.increment()
+        if let auto = slot.registration.options.autoResponse, message.kind == .text,
+            message.buffer.readableBytesView.elementsEqual(auto.request.utf8)
+        {
+            connection.send(text: auto.response)
             return
         }
+        let instance: any Server
+        do {
+            instance = try await slot.acquire()
+        } catch {
+            connection.startClosing(code: CloseCode.internalError, reason: "room failed to start")
+            return
+        }
+        defer { slot.release() }
         do {
             try await instance.onMessage(connection, message)
         } catch {
@@ -63,8 +76,10 @@ package struct ConnectionDriver: Sendable {
     package func close(code: Int, reason: String, wasClean: Bool) async {
         connection.finishWriting()
         slot.room.remove(connection)
+        slot.room.services.metrics.connections.decrement()
         do {
-            let instance = try await slot.instance()
+            let instance = try await slot.acquire()
+            defer { slot.release() }
             try await instance.onClose(connection, code: code, reason: reason, wasClean: wasClean)
         } catch {
             connection.logger.error("onClose failed", metadata: ["error": "\(error)"])

@@ -1,3 +1,5 @@
+import CoreMetrics
+import Foundation
 import Logging
 import NIOCore
 import Synchronization
@@ -13,44 +15,77 @@ public final class Room: Sendable {
     public let server: String
     /// Logger with `server` and `room` metadata.
     public let logger: Logger
+    /// The room's durable key-value store (writes are on disk when they return).
+    public let storage: RoomStorage
+
+    /// Holds outgoing messages while a write of this room is not yet durable.
+    package let gate: OutputGate
+    /// The runtime services the room uses (storage engine, alarms, clock, metrics).
+    package let services: RoomServices
+    /// The room's identity in the registry, the scheduler and storage.
+    package let key: RoomKey
 
     private let members: Mutex<RoomMembers>
 
-    package init(server: String, name: String, logger: Logger) {
+    package init(server: String, name: String, logger: Logger, services: RoomServices) {
         self.server = server
         self.name = name
+        self.key = RoomKey(server: server, name: name)
         var logger = logger
         logger[metadataKey: "server"] = .string(server)
         logger[metadataKey: "room"] = .string(name)
         self.logger = logger
+        self.services = services
+        let gate = OutputGate()
+        self.gate = gate
+        self.storage = services.engine.storage(server: server, room: name, gate: gate)
         self.members = Mutex(RoomMembers())
     }
+
+    /// The current time from the application's clock (the injected clock in tests).
+    public var now: Date { services.clock.now }
+
+    // MARK: Alarms
+
+    /// Sets the room's one alarm to `date`, replacing any earlier one; durable when it returns.
+    /// A time in the past fires at once. When it fires, `onAlarm` runs, waking the room if needed.
+    public func setAlarm(at date: Date) async throws(StorageError) {
+        try await services.alarms.set(key, at: date)
+    }
+
+    /// The time of the room's pending alarm, if any (`nil` while the alarm's own `onAlarm` runs,
+    /// unless it set a new one).
+    public func alarm() -> Date? {
+        services.alarms.alarm(for: key)
+    }
+
+    /// Deletes the room's alarm, if any; durable when it returns.
+    public func deleteAlarm() async throws(StorageError) {
+        try await services.alarms.delete(key)
+    }
+
+    // MARK: Sending
 
     /// Sends `message` to every open connection except those whose id is in `excluding`.
     public func broadcast(_ message: Message, excluding: [String] = []) {
         let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
-        members.withLock { members in
+        let sent = members.withLock { members in
             if excluding.isEmpty {
-                for connection in members.all.values {
-                    connection.enqueue(frame)
-                }
-            } else {
-                for connection in members.all.values where !excluding.contains(connection.id) {
-                    connection.enqueue(frame)
-                }
+                return gate.send(frame, toEach: members.all.values)
             }
+            return gate.send(frame, toEach: members.all.values.lazy.filter { !excluding.contains($0.id) })
         }
+        services.metrics.messagesOut.increment(by: sent)
     }
 
     /// Sends `message` to every open connection except `connection` itself (other connections that
     /// reuse its id still receive it). Allocates nothing per call: the relay hot path.
     public func broadcast(_ message: Message, excluding connection: Connection) {
         let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
-        members.withLock { members in
-            for other in members.all.values where other !== connection {
-                other.enqueue(frame)
-            }
+        let sent = members.withLock { members in
+            gate.send(frame, toEach: members.all.values.lazy.filter { $0 !== connection })
         }
+        services.metrics.messagesOut.increment(by: sent)
     }
 
     /// Sends a text message to every open connection except those in `excluding`.

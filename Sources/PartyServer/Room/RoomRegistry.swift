@@ -1,20 +1,28 @@
+import CoreMetrics
 import Logging
 import Synchronization
 
 /// Every room of the process: at most one slot per `(server, name)`.
-final class RoomRegistry: Sendable {
+///
+/// A slot stays registered while a connection, request or alarm run uses it, or while its actor
+/// is live; a room with nothing of either is removed and costs no memory (its storage, snapshot
+/// and alarm stay on disk).
+package final class RoomRegistry: Sendable {
     /// Registered server types by lowercase route name.
     let registrations: [String: ServerRegistration]
+    /// The services rooms share.
+    package let services: RoomServices
     let logger: Logger
 
     private let slots: Mutex<[RoomKey: RoomSlot]>
 
-    init(registrations: [ServerRegistration], logger: Logger) {
+    package init(registrations: [ServerRegistration], services: RoomServices, logger: Logger) {
         var byName: [String: ServerRegistration] = [:]
         for registration in registrations {
             byName[registration.routeName] = registration
         }
         self.registrations = byName
+        self.services = services
         self.logger = logger
         self.slots = Mutex([:])
     }
@@ -24,21 +32,97 @@ final class RoomRegistry: Sendable {
         registrations[name]
     }
 
-    /// The slot for a room, created if needed (creating a slot starts nothing).
-    func slot(for registration: ServerRegistration, name: String) -> RoomSlot {
+    /// The slot for a room, created if needed, held until `checkIn` (creating a slot starts nothing).
+    package func checkOut(_ registration: ServerRegistration, name: String) -> RoomSlot {
         let key = RoomKey(server: registration.routeName, name: name)
         return slots.withLock { slots in
-            if let slot = slots[key] { return slot }
-            let room = Room(server: registration.routeName, name: name, logger: logger)
-            let slot = RoomSlot(room: room, registration: registration)
-            slots[key] = slot
+            let slot: RoomSlot
+            if let existing = slots[key] {
+                slot = existing
+            } else {
+                slot = RoomSlot(room: Room(server: registration.routeName, name: name, logger: logger, services: services), registration: registration)
+                slots[key] = slot
+            }
+            slot.addUser()
             return slot
         }
     }
-}
 
-/// The identity of a room.
-struct RoomKey: Hashable, Sendable {
-    let server: String
-    let name: String
+    /// Gives back a slot from `checkOut`; removes it when nothing uses it any more.
+    package func checkIn(_ slot: RoomSlot) {
+        if slot.removeUser() { removeIfUnused(slot) }
+    }
+
+    /// The registered slot of a room, if any, without holding it.
+    package func existingSlot(_ key: RoomKey) -> RoomSlot? {
+        slots.withLock { $0[key] }
+    }
+
+    /// Number of registered slots (live, hibernated with connections, or in use).
+    package var slotCount: Int { slots.withLock { $0.count } }
+
+    private func removeIfUnused(_ slot: RoomSlot) {
+        slots.withLock { slots in
+            let key = slot.room.key
+            guard slots[key] === slot, slot.isUnused else { return }
+            slot.retire()
+            slots[key] = nil
+        }
+    }
+
+    // MARK: Timers
+
+    /// A room's idle timer fired: hibernate or evict it if it stayed idle.
+    package func idleTimerFired(_ key: RoomKey) async {
+        guard let slot = existingSlot(key) else { return }
+        await slot.idleTimerFired()
+        removeIfUnused(slot)
+    }
+
+    /// A room's alarm came due: wake the room and run `onAlarm`, then consume or retry the alarm.
+    package func fireAlarm(_ key: RoomKey) async {
+        guard let registration = registrations[key.server] else { return }
+        guard let run = services.alarms.beginRun(key) else { return }
+        let slot = checkOut(registration, name: key.name)
+        defer { checkIn(slot) }
+        var failure: (any Error)?
+        do {
+            let instance = try await slot.acquire()
+            do {
+                try await instance.onAlarm(AlarmInfo(retryCount: run.retryCount))
+            } catch {
+                failure = error
+            }
+            slot.release()
+        } catch {
+            failure = error
+        }
+        services.metrics.alarmsFired.increment()
+        let outcome = await services.alarms.finishRun(key, run, succeeded: failure == nil)
+        switch outcome {
+        case .done:
+            break
+        case .retry(let at, let retryCount):
+            services.metrics.alarmsRetried.increment()
+            slot.room.logger.warning("onAlarm failed; retrying", metadata: ["error": "\(failure.map { "\($0)" } ?? "")", "retry": "\(retryCount)", "at": "\(at)"])
+        case .dropped:
+            services.metrics.alarmsDropped.increment()
+            slot.room.logger.error("onAlarm failed after its last retry; the alarm is dropped", metadata: ["error": "\(failure.map { "\($0)" } ?? "")", "retries": "\(run.retryCount)"])
+        }
+    }
+
+    // MARK: Shutdown
+
+    /// Hibernates every live room of a hibernating type (graceful shutdown), so its snapshot is
+    /// stored before the process exits. Returns how many hibernated.
+    package func hibernateAll() async -> Int {
+        let live = slots.withLock { slots in
+            slots.values.filter { $0.registration.options.hibernate && $0.liveInstance != nil }
+        }
+        var count = 0
+        for slot in live where await slot.hibernateNow() {
+            count += 1
+        }
+        return count
+    }
 }

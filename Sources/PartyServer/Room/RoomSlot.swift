@@ -1,76 +1,271 @@
+import CoreMetrics
+import Foundation
 import Logging
 import Synchronization
 
-/// The live-instance bookkeeping of one room: at most one actor, started exactly once per
-/// activation, shared by every concurrent first request.
+/// The lifecycle of one room: at most one actor, started exactly once per activation, released
+/// after an idle period (hibernated with its snapshot, or evicted), and started again by the
+/// next event. Every event holds the instance between `acquire()` and `release()`; events that
+/// arrive while the room starts or hibernates wait for that and then go on in order.
 package final class RoomSlot: Sendable {
-    /// The room handle given to the instance.
+    /// The room handle given to the instance; it outlives the instances.
     package let room: Room
     /// The room's server type.
     package let registration: ServerRegistration
+    let metrics: ServerMetrics
+    private let idleAfter: TimeInterval
+    private let state: Mutex<SlotState>
 
-    private let state: Mutex<State>
+    private struct SlotState {
+        var phase: Phase = .idle
+        var generation: UInt64 = 0
+        /// Events holding the instance (between `acquire` and `release`).
+        var inFlight = 0
+        /// Connections, requests and alarm runs that checked the slot out of the registry.
+        var users = 0
+        var lastActivity = Date.distantPast
+        var idleTimerArmed = false
+        /// Whether the actor was released by hibernation (rather than never started or evicted).
+        var hibernated = false
+    }
 
-    private enum State {
-        case idle(generation: UInt64)
+    private enum Phase {
+        case idle
         case starting(generation: UInt64, Task<any Server, any Error>)
         case live(any Server)
+        case stopping(Task<Void, Never>)
     }
 
     package init(room: Room, registration: ServerRegistration) {
         self.room = room
         self.registration = registration
-        self.state = Mutex(.idle(generation: 0))
+        self.metrics = room.services.metrics.server(registration.routeName)
+        let after = registration.options.hibernateAfter.components
+        self.idleAfter = Double(after.seconds) + Double(after.attoseconds) / 1e18
+        self.state = Mutex(SlotState())
     }
 
-    /// The live instance, starting it (`init` then `onStart`) if needed. Throws if `onStart` threw;
-    /// the room is then discarded and the next call tries again.
-    package func instance() async throws -> any Server {
-        if let instance = liveInstance { return instance }
-        return try await startOrJoin().value
+    // MARK: Events
+
+    /// The live instance for one event, starting it (restore snapshot, `onStart`) if needed.
+    /// Pair every successful call with `release()`. Throws if the room failed to start.
+    package func acquire() async throws -> any Server {
+        while true {
+            let step = state.withLock { state -> Step in
+                switch state.phase {
+                case .live(let instance):
+                    state.inFlight += 1
+                    return .ready(instance)
+                case .starting(_, let task):
+                    return .starting(task)
+                case .stopping(let task):
+                    return .stopping(task)
+                case .idle:
+                    state.generation &+= 1
+                    let generation = state.generation
+                    let task = Task { try await self.start(generation: generation) }
+                    state.phase = .starting(generation: generation, task)
+                    return .starting(task)
+                }
+            }
+            switch step {
+            case .ready(let instance): return instance
+            case .starting(let task): _ = try await task.value
+            case .stopping(let task): await task.value
+            }
+        }
     }
 
-    /// The live instance if there is one, without starting it.
+    private enum Step {
+        case ready(any Server)
+        case starting(Task<any Server, any Error>)
+        case stopping(Task<Void, Never>)
+    }
+
+    /// Ends an event that `acquire()` started; arms the idle timer when the room becomes idle.
+    package func release() {
+        let now = room.services.clock.now
+        let deadline = state.withLock { state -> Date? in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return nil }
+            state.lastActivity = now
+            guard !state.idleTimerArmed else { return nil }
+            state.idleTimerArmed = true
+            return now.addingTimeInterval(idleAfter)
+        }
+        if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
+    }
+
+    /// The live instance, if any, without starting it or holding it.
     package var liveInstance: (any Server)? {
         state.withLock { state in
-            if case .live(let instance) = state { return instance }
+            if case .live(let instance) = state.phase { return instance }
             return nil
         }
     }
 
-    private func startOrJoin() -> Task<any Server, any Error> {
-        state.withLock { state -> Task<any Server, any Error> in
-            switch state {
-            case .live(let instance):
-                return Task { instance }
-            case .starting(_, let task):
-                return task
-            case .idle(let previous):
-                let generation = previous &+ 1
-                let task = Task { try await self.start(generation: generation) }
-                state = .starting(generation: generation, task)
-                return task
+    /// The room's lifecycle state.
+    package var lifecycleState: RoomState {
+        state.withLock { state in
+            switch state.phase {
+            case .idle: state.hibernated ? .hibernated : .idle
+            case .starting: .starting
+            case .live: .live
+            case .stopping: .stopping
             }
         }
     }
 
+    /// Whether the room hibernated and has not woken since.
+    package var isHibernated: Bool { state.withLock { $0.hibernated } }
+
     private func start(generation: UInt64) async throws -> any Server {
         let instance = registration.make(room)
+        var restored = false
         do {
+            if registration.snapshots, let snapshotting = instance as? any Snapshotting,
+                let data = try await room.services.engine.loadSnapshot(server: room.server, room: room.name)
+            {
+                try await snapshotting.restore(encoded: data)
+                restored = true
+            }
             try await instance.onStart()
         } catch {
             room.logger.error("onStart failed; the room is discarded and the next request retries", metadata: ["error": "\(error)"])
             state.withLock { state in
-                if case .starting(let current, _) = state, current == generation {
-                    state = .idle(generation: generation)
+                if case .starting(let current, _) = state.phase, current == generation {
+                    state.phase = .idle
                 }
             }
             throw PartyError.startFailed("\(error)")
         }
-        state.withLock { state in
-            state = .live(instance)
+        let wasHibernated = state.withLock { state -> Bool in
+            state.phase = .live(instance)
+            defer { state.hibernated = false }
+            return state.hibernated
         }
-        room.logger.debug("room started")
+        metrics.roomsLive.increment()
+        if wasHibernated { metrics.roomsHibernated.decrement() }
+        if wasHibernated || restored { metrics.wakes.increment() }
+        room.logger.debug("room started", metadata: ["restored": "\(restored)"])
         return instance
+    }
+
+    // MARK: Idle
+
+    /// The idle timer fired: hibernates or evicts the room if it has been idle long enough,
+    /// otherwise re-arms the timer for the rest of the idle period.
+    package func idleTimerFired() async {
+        let now = room.services.clock.now
+        let decision = state.withLock { state -> IdleDecision in
+            state.idleTimerArmed = false
+            guard case .live(let instance) = state.phase, state.inFlight == 0 else { return .nothing }
+            let due = state.lastActivity.addingTimeInterval(idleAfter)
+            if now < due {
+                state.idleTimerArmed = true
+                return .rearm(due)
+            }
+            let hibernate = registration.options.hibernate
+            guard hibernate || room.connectionCount == 0 else { return .nothing }
+            let task = Task { await self.stop(instance, hibernate: hibernate) }
+            state.phase = .stopping(task)
+            return .stopping(task)
+        }
+        switch decision {
+        case .nothing: break
+        case .rearm(let due): room.services.idleTimers.schedule(room.key, at: due)
+        case .stopping(let task): await task.value
+        }
+    }
+
+    private enum IdleDecision {
+        case nothing
+        case rearm(Date)
+        case stopping(Task<Void, Never>)
+    }
+
+    /// Hibernates the room now if it is live and no event holds it (graceful shutdown, tests).
+    /// Returns whether it hibernated.
+    @discardableResult
+    package func hibernateNow() async -> Bool {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            guard case .live(let instance) = state.phase, state.inFlight == 0 else { return nil }
+            let task = Task { await self.stop(instance, hibernate: true) }
+            state.phase = .stopping(task)
+            return task
+        }
+        guard let task else { return false }
+        await task.value
+        return state.withLock { $0.hibernated }
+    }
+
+    /// Snapshots (when hibernating a `Snapshotting` server) and releases the instance. A failed
+    /// snapshot keeps the room live, so no state is lost; the next idle period tries again.
+    private func stop(_ instance: any Server, hibernate: Bool) async {
+        if hibernate, let snapshotting = instance as? any Snapshotting {
+            do {
+                let data = try await snapshotting.encodedSnapshot()
+                try await room.services.engine.saveSnapshot(server: room.server, room: room.name, data: data)
+            } catch {
+                room.logger.error("snapshot failed; the room stays live and tries again after the next idle period", metadata: ["error": "\(error)"])
+                let now = room.services.clock.now
+                let deadline = state.withLock { state -> Date? in
+                    state.phase = .live(instance)
+                    state.lastActivity = now
+                    guard !state.idleTimerArmed else { return nil }
+                    state.idleTimerArmed = true
+                    return now.addingTimeInterval(idleAfter)
+                }
+                if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
+                return
+            }
+        }
+        state.withLock { state in
+            state.phase = .idle
+            state.hibernated = hibernate
+        }
+        metrics.roomsLive.decrement()
+        if hibernate {
+            metrics.hibernations.increment()
+            metrics.roomsHibernated.increment()
+            room.logger.debug("room hibernated", metadata: ["connections": "\(room.connectionCount)"])
+        } else {
+            metrics.evictions.increment()
+            room.logger.debug("room evicted")
+        }
+    }
+
+    // MARK: Registry bookkeeping
+
+    /// One more connection, request or alarm run uses the slot (called under the registry's lock).
+    func addUser() {
+        state.withLock { $0.users += 1 }
+    }
+
+    /// One user is done; returns whether the slot may now be removed from the registry.
+    func removeUser() -> Bool {
+        state.withLock { state in
+            state.users -= 1
+            return state.users == 0 && Self.isIdle(state)
+        }
+    }
+
+    /// Whether nothing uses the slot and no actor is live (called under the registry's lock).
+    var isUnused: Bool {
+        state.withLock { $0.users == 0 && Self.isIdle($0) }
+    }
+
+    private static func isIdle(_ state: SlotState) -> Bool {
+        if case .idle = state.phase { return state.inFlight == 0 }
+        return false
+    }
+
+    /// The slot leaves the registry (called under the registry's lock, once `isUnused`).
+    func retire() {
+        let hibernated = state.withLock { state -> Bool in
+            defer { state.hibernated = false }
+            return state.hibernated
+        }
+        if hibernated { metrics.roomsHibernated.decrement() }
     }
 }

@@ -2,8 +2,10 @@
 package struct ServerRegistration: Sendable {
     /// The lowercase route name (`chat-room`).
     package let routeName: String
-    /// The type's options.
-    let options: ServerOptions
+    /// The type's options (or the ones given at registration).
+    package let options: ServerOptions
+    /// Whether instances adopt `Snapshotting`.
+    let snapshots: Bool
     /// Creates an instance for a room.
     let make: @Sendable (Room) -> any Server
     /// The type's `onBeforeConnect`.
@@ -11,9 +13,10 @@ package struct ServerRegistration: Sendable {
     /// The type's `onBeforeRequest`.
     let beforeRequest: @Sendable (Request, Lobby) async throws -> Request
 
-    package init<S: Server>(_ type: S.Type, routeName: String) {
+    package init<S: Server>(_ type: S.Type, routeName: String, options: ServerOptions? = nil) {
         self.routeName = routeName
-        self.options = S.options
+        self.options = options ?? S.options
+        self.snapshots = S.self is any Snapshotting.Type
         self.make = { room in S(room: room) }
         self.beforeConnect = { request, lobby in try await S.onBeforeConnect(request, lobby: lobby) }
         self.beforeRequest = { request, lobby in try await S.onBeforeRequest(request, lobby: lobby) }

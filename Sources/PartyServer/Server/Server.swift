@@ -29,6 +29,10 @@ public protocol Server: Actor {
     /// A hook threw for `connection`; the connection is being closed with 1011.
     func onError(_ connection: Connection, _ error: any Error) async
 
+    /// The room's alarm came due (see `Room.setAlarm(at:)`). Runs after `onStart`, waking a
+    /// hibernated or evicted room. Throwing retries it with exponential backoff.
+    func onAlarm(_ info: AlarmInfo) async throws
+
     /// An HTTP request to `/{prefix}/{server}/{name}[/path]`. Default: 404.
     func onRequest(_ request: Request) async throws -> Response
 
@@ -68,6 +72,9 @@ extension Server {
             metadata: ["connection": .string(connection.id), "error": .string("\(error)")]
         )
     }
+
+    /// Does nothing (the alarm is consumed).
+    public func onAlarm(_ info: AlarmInfo) async throws {}
 
     /// Answers 404 with a JSON error body.
     public func onRequest(_ request: Request) async throws -> Response {

@@ -34,6 +34,13 @@ final class GroupCommitWriter: Sendable {
     private let logger: Logger
     private let onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
     private let state = Mutex(State())
+    private let hold = Mutex(CommitHold())
+
+    /// Commit rounds held back by `holdCommits()`.
+    private struct CommitHold {
+        var isHeld = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
 
     /// Creates a writer for `database`; `onCommit` is told about every committed transaction.
     init(
@@ -84,6 +91,33 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
+    /// Holds every commit round that has not started until `resumeCommits()`: writes stay
+    /// pending (for tests of the output gate).
+    func holdCommits() {
+        hold.withLock { $0.isHeld = true }
+    }
+
+    /// Lets held and later commit rounds run.
+    func resumeCommits() {
+        let waiters = hold.withLock { hold in
+            hold.isHeld = false
+            defer { hold.waiters.removeAll() }
+            return hold.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func waitWhileHeld() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = hold.withLock { hold -> Bool in
+                guard hold.isHeld else { return true }
+                hold.waiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
     /// Commits rounds until the queue is empty, then wakes ``close()`` callers.
     private func commitUntilIdle() async {
         while true {
@@ -99,6 +133,7 @@ final class GroupCommitWriter: Sendable {
                 for waiter in idleWaiters { waiter.resume() }
                 return
             }
+            if hold.withLock({ $0.isHeld }) { await waitWhileHeld() }
             let outcomes = await commit(batch.map(\.submission))
             for (waiting, outcome) in zip(batch, outcomes) {
                 waiting.continuation.resume(returning: outcome)

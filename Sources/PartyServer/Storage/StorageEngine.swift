@@ -130,6 +130,17 @@ package final class StorageEngine: Sendable {
         try await submit(server: server, room: room, [.deleteAlarm])
     }
 
+    /// Holds commits until `resumeCommits()`: writes stay pending, so the output gate stays
+    /// closed (for tests).
+    package func holdCommits() {
+        writer.holdCommits()
+    }
+
+    /// Lets held commits run.
+    package func resumeCommits() {
+        writer.resumeCommits()
+    }
+
     /// Waits for running and accepted writes, then closes the database; later calls throw `.closed`.
     package func close() async {
         await writer.close()

@@ -7,7 +7,9 @@ import ServiceLifecycle
 /// Serves one accepted WebSocket: wakes the room, registers the connection, feeds frames to the
 /// room's hooks in order, drains the outbound queue, and completes the closing handshake.
 struct WebSocketSession: Sendable {
-    let slot: RoomSlot
+    let registry: RoomRegistry
+    let registration: ServerRegistration
+    let roomName: String
     let request: Request
     let connectionID: String
     let configuration: PartyConfiguration
@@ -21,6 +23,8 @@ struct WebSocketSession: Sendable {
     }
 
     func run(_ asyncChannel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        let slot = registry.checkOut(registration, name: roomName)
+        defer { registry.checkIn(slot) }
         let transport = ChannelTransport(channel: asyncChannel.channel, closeTimeout: configuration.closeTimeout)
         let connection = Connection(
             id: connectionID,
@@ -37,7 +41,7 @@ struct WebSocketSession: Sendable {
                         await Self.write(connection, to: outbound)
                     }
                     await withGracefulShutdownHandler {
-                        await self.read(connection, from: inbound)
+                        await self.read(connection, slot: slot, from: inbound)
                     } onGracefulShutdown: {
                         connection.close(code: CloseCode.goingAway, reason: "server shutting down")
                     }
@@ -64,7 +68,7 @@ struct WebSocketSession: Sendable {
         outbound.finish()
     }
 
-    private func read(_ connection: Connection, from inbound: NIOAsyncChannelInboundStream<WebSocketFrame>) async {
+    private func read(_ connection: Connection, slot: RoomSlot, from inbound: NIOAsyncChannelInboundStream<WebSocketFrame>) async {
         let driver = ConnectionDriver(slot: slot, connection: connection, context: ConnectionContext(request: request))
         var iterator = inbound.makeAsyncIterator()
         guard await driver.open() else {
@@ -116,7 +120,7 @@ struct WebSocketSession: Sendable {
                 // Close with `code`, then keep reading (and discarding) until the peer answers.
                 guard failure == nil else { continue }
                 connection.logger.info("closing connection after a protocol violation", metadata: ["code": "\(code)", "reason": "\(reason)"])
-                connection.close(code: code, reason: reason)
+                connection.startClosing(code: code, reason: reason)
                 failure = Ending(code: code, reason: reason, wasClean: false)
             }
         }

@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Every room's alarm: the durable rows (through the storage engine), an in-memory entry per
+/// room, and the timer that fires it.
+///
+/// Memory and CPU are proportional to the alarms set, not to the rooms: due times live in the
+/// scheduler's heap, and nothing runs while no alarm is due.
+package final class AlarmBook: Sendable {
+    /// The scheduler whose `run` loop fires due alarms.
+    package let scheduler: TimerScheduler<RoomKey>
+    let engine: StorageEngine
+    let clock: any PartyClock
+    let configuration: AlarmConfiguration
+    let logger: Logger
+
+    private let entries = Mutex<[RoomKey: Entry]>([:])
+    private let generations = Atomic<UInt64>(0)
+
+    /// One room's alarm.
+    private struct Entry {
+        var at: Date
+        var retryCount: Int
+        var generation: UInt64
+        var running = false
+    }
+
+    /// A run of an alarm that `beginRun` started.
+    package struct Run: Sendable {
+        /// Identifies the alarm setting this run belongs to.
+        let generation: UInt64
+        /// Earlier failed runs.
+        package let retryCount: Int
+    }
+
+    /// How a run ended, for logs and metrics.
+    package enum Outcome: Sendable, Equatable {
+        /// The alarm is consumed (or was replaced while it ran).
+        case done
+        /// The run failed; it runs again at this time.
+        case retry(at: Date, retryCount: Int)
+        /// The run failed after the last retry; the alarm is deleted.
+        case dropped
+    }
+
+    package init(engine: StorageEngine, clock: any PartyClock, configuration: AlarmConfiguration, logger: Logger) {
+        self.engine = engine
+        self.clock = clock
+        self.configuration = configuration
+        self.logger = logger
+        self.scheduler = TimerScheduler(clock: clock, maxConcurrentFirings: configuration.maxConcurrentAlarms)
+    }
+
+    private func nextGeneration() -> UInt64 {
+        generations.add(1, ordering: .relaxed).newValue
+    }
+
+    /// Loads every stored alarm of the given server types and schedules it (due ones fire as soon
+    /// as the scheduler runs). Returns how many were scheduled.
+    package func load(servers: Set<String>) async throws(StorageError) -> Int {
+        let stored = try await engine.loadAlarms()
+        var scheduled = 0
+        for alarm in stored {
+            guard servers.contains(alarm.server) else {
+                logger.warning("stored alarm of an unregistered server type is kept but not scheduled", metadata: ["server": "\(alarm.server)", "room": "\(alarm.room)"])
+                continue
+            }
+            let key = RoomKey(server: alarm.server, name: alarm.room)
+            let entry = Entry(at: alarm.at, retryCount: alarm.retryCount, generation: nextGeneration())
+            entries.withLock { $0[key] = entry }
+            scheduler.schedule(key, at: alarm.at)
+            scheduled += 1
+        }
+        return scheduled
+    }
+
+    /// The pending alarm of `key` (`nil` while it runs, unless replaced).
+    package func alarm(for key: RoomKey) -> Date? {
+        entries.withLock { entries in
+            guard let entry = entries[key], !entry.running else { return nil }
+            return entry.at
+        }
+    }
+
+    /// Number of alarms set.
+    package var count: Int { entries.withLock { $0.count } }
+
+    /// Sets `key`'s alarm to `date`, durably, replacing any earlier one.
+    package func set(_ key: RoomKey, at date: Date) async throws(StorageError) {
+        let generation = nextGeneration()
+        entries.withLock { $0[key] = Entry(at: date, retryCount: 0, generation: generation) }
+        do {
+            try await engine.saveAlarm(StoredAlarm(server: key.server, room: key.name, at: date, retryCount: 0))
+        } catch {
+            entries.withLock { entries in
+                if entries[key]?.generation == generation { entries[key] = nil }
+            }
+            scheduler.cancel(key)
+            throw error
+        }
+        let current = entries.withLock { $0[key]?.generation == generation }
+        if current { scheduler.schedule(key, at: date) }
+    }
+
+    /// Deletes `key`'s alarm, durably.
+    package func delete(_ key: RoomKey) async throws(StorageError) {
+        entries.withLock { $0[key] = nil }
+        scheduler.cancel(key)
+        try await engine.deleteAlarm(server: key.server, room: key.name)
+    }
+
+    /// Marks `key`'s alarm as running; `nil` if it no longer exists or already runs.
+    package func beginRun(_ key: RoomKey) -> Run? {
+        entries.withLock { entries -> Run? in
+            guard var entry = entries[key], !entry.running else { return nil }
+            entry.running = true
+            entries[key] = entry
+            return Run(generation: entry.generation, retryCount: entry.retryCount)
+        }
+    }
+
+    /// Ends a run: deletes the alarm after success (unless the hook set a new one) or schedules a
+    /// retry with exponential backoff, dropping it after the last retry.
+    package func finishRun(_ key: RoomKey, _ run: Run, succeeded: Bool) async -> Outcome {
+        let now = clock.now
+        let outcome = entries.withLock { entries -> Outcome? in
+            guard var entry = entries[key], entry.generation == run.generation else { return nil }
+            if succeeded {
+                entries[key] = nil
+                return .done
+            }
+            let retry = run.retryCount + 1
+            guard retry <= configuration.maxRetries else {
+                entries[key] = nil
+                return .dropped
+            }
+            let delay = configuration.delay(beforeRetry: retry)
+            entry.at = now.addingTimeInterval(Double(delay.components.seconds) + Double(delay.components.attoseconds) / 1e18)
+            entry.retryCount = retry
+            entry.running = false
+            entries[key] = entry
+            return .retry(at: entry.at, retryCount: retry)
+        }
+        guard let outcome else { return .done }  // replaced or deleted while it ran
+        do {
+            switch outcome {
+            case .done, .dropped:
+                try await engine.deleteAlarm(server: key.server, room: key.name)
+            case .retry(let at, let retryCount):
+                try await engine.saveAlarm(StoredAlarm(server: key.server, room: key.name, at: at, retryCount: retryCount))
+                let current = entries.withLock { $0[key]?.generation == run.generation }
+                if current { scheduler.schedule(key, at: at) }
+            }
+        } catch {
+            logger.error("could not store the alarm's new state", metadata: ["room": "\(key)", "error": "\(error)"])
+        }
+        return outcome
+    }
+}
