@@ -48,5 +48,16 @@ struct CommandLineTests {
         let status = process.reap()
         #expect(status == 0, "exit status \(status); output:\n\(process.outputTail())")
     }
+
+    @Test("--hibernate-after must be a positive number of seconds; anything else exits with a message naming the option")
+    func hibernateAfterIsValidated() async throws {
+        for value in ["0", "-1", "soon"] {
+            let process = try ChildProcess.spawn(executable, arguments: ["--port", "0", "--hibernate-after", value])
+            try await waitUntil(timeout: .seconds(15), "partyserver refused --hibernate-after \(value)") { process.hasExited }
+            let status = process.reap()
+            #expect(status != 0)
+            #expect(process.outputText.contains("--hibernate-after"), "\(process.outputText)")
+        }
+    }
 }
 #endif

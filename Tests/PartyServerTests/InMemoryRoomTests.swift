@@ -36,12 +36,25 @@ struct InMemoryRoomTests {
         #expect(response.status == .ok)
     }
 
-    @Test("the counter counts in memory")
+    @Test("the counter counts without sockets, on an in-memory database")
     func counterInMemory() async throws {
         let room = InMemoryRoom(Counter.self)
         let client = await room.connect()
         await client.send(text: "inc")
         await client.send(text: "inc")
         #expect(client.received().compactMap(\.text) == [#"{"count":0}"#, #"{"count":1}"#, #"{"count":2}"#])
+    }
+
+    @Test("an in-memory room hibernates on request and wakes with its snapshot on the next message")
+    func hibernateInMemory() async throws {
+        let room = InMemoryRoom(Notebook.self, name: uniqueRoom("memory"))
+        let client = await room.connect(id: "alice")
+        await client.send(text: "add:a")
+        #expect(await room.hibernate())
+        #expect(room.isHibernated)
+        await client.send(text: "add:b")
+        #expect(client.received().compactMap(\.text) == ["notes:a", "notes:a,b"])
+        #expect(!room.isHibernated)
+        #expect(Recorder.shared.events(room.room.name).filter { !$0.hasPrefix("message") } == ["init", "start", "connect alice", "snapshot 1", "init", "restore 1", "start"])
     }
 }

@@ -1,0 +1,38 @@
+import Foundation
+import PartyServer
+import PartyServerTesting
+import Testing
+
+@Suite("Data directory")
+struct DataDirectoryTests {
+    @Test(
+        "room names that look like paths are stored as data, never as files: nothing is created outside or inside the data directory",
+        arguments: ["..", ".", "%2E%2E", "...", "..%5C..%5Cescape", "~root", "C:%5Cx", "rooms.sqlite", "a%20b", "%E2%80%AE", String(repeating: "x", count: 128)]
+    )
+    func pathLikeNames(name: String) async throws {
+        let parent = temporaryDataDirectory()
+        let directory = parent + "/data"
+        defer { try? FileManager.default.removeItem(atPath: parent) }
+        try await withDurableServer(dataDirectory: directory) { (server: PartyTestServer) async throws -> Void in
+            #expect(try await server.request("POST", "/parties/scratch/\(name)").text == "memory=1 stored=1")
+            #expect(try await server.request("POST", "/parties/scratch/\(name)").text == "memory=2 stored=2")
+            #expect(try await server.request("POST", "/parties/scratch/other").text == "memory=1 stored=1")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent) == ["data"])
+        let files = Set(try FileManager.default.contentsOfDirectory(atPath: directory))
+        #expect(files.isSubset(of: ["rooms.sqlite", "rooms.sqlite-wal", "rooms.sqlite-shm"]), "\(files)")
+        #expect(files.contains("rooms.sqlite"))
+    }
+
+    @Test("names with an encoded slash or NUL are refused with 400 and store nothing")
+    func refusedNames() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await withDurableServer(dataDirectory: directory) { (server: PartyTestServer) async throws -> Void in
+            for name in ["..%2F..%2Fetc", "a%2Fb", "%00", "a%00b", "%2F"] {
+                #expect(try await server.request("POST", "/parties/scratch/\(name)").status == 400, "\(name)")
+            }
+            #expect(server.application.registry?.slotCount == 0)
+        }
+    }
+}
