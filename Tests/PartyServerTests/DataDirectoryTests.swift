@@ -36,3 +36,29 @@ struct DataDirectoryTests {
         }
     }
 }
+
+@Suite("Full storage")
+struct FullStorageTests {
+    @Test("a write that does not fit is refused (507 over HTTP, close 1011 over WebSocket) and nothing stored before it is lost")
+    func fullDatabase() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try await withDurableServer(dataDirectory: directory, configure: { $0.storage.maxDatabaseBytes = 256 * 1024 }) { (server: PartyTestServer) async throws -> Void in
+            let name = uniqueRoom("full")
+            #expect(try await server.request("POST", "/parties/scratch/\(name)").text == "memory=1 stored=1")
+            let big = String(repeating: "x", count: 400 * 1024)
+            let refused = try await server.request("PUT", "/parties/scratch/\(name)", body: big)
+            #expect(refused.status == 507)
+            #expect(refused.text.contains("storage full"))
+
+            let socket = try await server.webSocket("/parties/notebook/\(name)")
+            try await socket.send(text: "put:k=\(big)")
+            let close = try await socket.waitForClose()
+            #expect(close.code == 1011)
+            #expect(close.reason == "storage full: the write was not stored")
+
+            #expect(try await server.request("PUT", "/parties/scratch/\(name)", body: "small").text == "stored 5 bytes")
+            #expect(try await server.request("POST", "/parties/scratch/\(name)").text == "memory=2 stored=2")
+        }
+    }
+}

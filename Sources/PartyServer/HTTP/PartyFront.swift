@@ -173,6 +173,13 @@ struct PartyFront: Sendable {
             return try await instance.onRequest(request)
         } catch let rejection as Rejection {
             return rejection.response
+        } catch let error as StorageError {
+            slot.room.logger.error("onRequest failed on storage", metadata: ["request": "\(request)", "error": "\(error)"])
+            switch error {
+            case .full: return .error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage full: the write was not stored")
+            case .closed: return .error(.serviceUnavailable, "server shutting down; try again")
+            default: return .error(.internalServerError, "storage error")
+            }
         } catch {
             slot.room.logger.error("onRequest threw", metadata: ["request": "\(request)", "error": "\(error)"])
             return .error(.internalServerError, "internal error")

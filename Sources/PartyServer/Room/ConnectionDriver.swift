@@ -91,9 +91,15 @@ package struct ConnectionDriver: Sendable {
         connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))
     }
 
-    /// A close reason that does not leak internals: a `PartyError`'s description, else a generic text.
+    /// A close reason that does not leak internals: a `PartyError`'s description, a short storage
+    /// failure, else a generic text.
     static func reason(for error: any Error) -> String {
         if let error = error as? PartyError { return error.description }
-        return "internal error"
+        switch error as? StorageError {
+        case .full?: return "storage full: the write was not stored"
+        case .closed?: return "server shutting down"
+        case .some: return "storage error"
+        case nil: return "internal error"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import PartyServer
 import Synchronization
 
@@ -119,6 +120,10 @@ actor Scratch: Server {
     }
 
     func onRequest(_ request: Request) async throws -> Response {
+        if request.method == .put {
+            try await room.storage.put("blob", Data(request.body.readableBytesView))
+            return .text("stored \(request.body.readableBytes) bytes")
+        }
         hits += 1
         let stored = (try await room.storage.get("hits", as: Int.self) ?? 0) + 1
         try await room.storage.put("hits", stored)
