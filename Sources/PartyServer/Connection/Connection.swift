@@ -147,7 +147,7 @@ public final class Connection: Sendable {
     /// Queues a frame through the room's output gate.
     func enqueue(_ frame: OutboundFrame) {
         room.gate.send(frame, to: self)
-        room.services.metrics.messagesOut.increment()
+        room.messagesOut.increment()
     }
 
     /// Queues a frame now; closes the connection with 1008 if its queue overflows.

@@ -50,8 +50,8 @@ package struct ConnectionDriver: Sendable {
     /// auto-response, if any, is answered here without waking the room.
     package func deliver(_ message: Message) async {
         guard connection.status == .open else { return }
-        slot.room.services.metrics.messagesIn.increment()
-        if let auto = slot.registration.options.autoResponse, message.kind == .text,
+        slot.messagesIn.increment()
+        if let auto = slot.autoResponse, message.kind == .text,
             message.buffer.readableBytesView.elementsEqual(auto.request.utf8)
         {
             connection.send(text: auto.response)

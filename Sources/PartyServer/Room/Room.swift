@@ -24,6 +24,8 @@ public final class Room: Sendable {
     package let services: RoomServices
     /// The room's identity in the registry, the scheduler and storage.
     package let key: RoomKey
+    /// Messages queued for sending (held here so the send path does not walk to it).
+    let messagesOut: CoreMetrics.Counter
 
     private let members: Mutex<RoomMembers>
 
@@ -36,6 +38,7 @@ public final class Room: Sendable {
         logger[metadataKey: "room"] = .string(name)
         self.logger = logger
         self.services = services
+        self.messagesOut = services.metrics.messagesOut
         let gate = OutputGate()
         self.gate = gate
         self.storage = services.engine.storage(server: server, room: name, gate: gate)
@@ -75,7 +78,7 @@ public final class Room: Sendable {
             }
             return gate.send(frame, toEach: members.all.values.lazy.filter { !excluding.contains($0.id) })
         }
-        services.metrics.messagesOut.increment(by: sent)
+        messagesOut.increment(by: sent)
     }
 
     /// Sends `message` to every open connection except `connection` itself (other connections that
@@ -85,7 +88,7 @@ public final class Room: Sendable {
         let sent = members.withLock { members in
             gate.send(frame, toEach: members.all.values.lazy.filter { $0 !== connection })
         }
-        services.metrics.messagesOut.increment(by: sent)
+        messagesOut.increment(by: sent)
     }
 
     /// Sends a text message to every open connection except those in `excluding`.

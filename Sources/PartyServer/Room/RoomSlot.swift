@@ -13,6 +13,11 @@ package final class RoomSlot: Sendable {
     /// The room's server type.
     package let registration: ServerRegistration
     let metrics: ServerMetrics
+    /// Messages received for this room's connections (cached from the application's metrics).
+    let messagesIn: CoreMetrics.Counter
+    /// The server type's auto-response, if any.
+    let autoResponse: AutoResponse?
+    private let clock: any PartyClock
     private let idleAfter: TimeInterval
     private let state: Mutex<SlotState>
 
@@ -40,6 +45,9 @@ package final class RoomSlot: Sendable {
         self.room = room
         self.registration = registration
         self.metrics = room.services.metrics.server(registration.routeName)
+        self.messagesIn = room.services.metrics.messagesIn
+        self.autoResponse = registration.options.autoResponse
+        self.clock = room.services.clock
         let after = registration.options.hibernateAfter.components
         self.idleAfter = Double(after.seconds) + Double(after.attoseconds) / 1e18
         self.state = Mutex(SlotState())
@@ -84,7 +92,7 @@ package final class RoomSlot: Sendable {
 
     /// Ends an event that `acquire()` started; arms the idle timer when the room becomes idle.
     package func release() {
-        let now = room.services.clock.now
+        let now = clock.now
         let deadline = state.withLock { state -> Date? in
             state.inFlight -= 1
             guard state.inFlight == 0 else { return nil }
