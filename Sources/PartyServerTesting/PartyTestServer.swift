@@ -23,11 +23,13 @@ public final class PartyTestServer: Sendable {
 
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
+    private let ownsDataDirectory: Bool
 
-    private init(application: PartyApplication, port: Int, dataDirectory: String, group: ServiceGroup, task: Task<Void, any Error>) {
+    private init(application: PartyApplication, port: Int, dataDirectory: String, ownsDataDirectory: Bool, group: ServiceGroup, task: Task<Void, any Error>) {
         self.application = application
         self.port = port
         self.dataDirectory = dataDirectory
+        self.ownsDataDirectory = ownsDataDirectory
         self.group = group
         self.task = task
     }
@@ -64,7 +66,10 @@ public final class PartyTestServer: Sendable {
             try await task.value
             throw TestWebSocketError.timeout
         }
-        return PartyTestServer(application: application, port: port, dataDirectory: configuration.dataDirectory, group: group, task: task)
+        return PartyTestServer(
+            application: application, port: port, dataDirectory: configuration.dataDirectory,
+            ownsDataDirectory: !keepDataDirectory, group: group, task: task
+        )
     }
 
     /// Starts a server, runs `body` with it, then shuts it down gracefully.
@@ -84,9 +89,13 @@ public final class PartyTestServer: Sendable {
         }
     }
 
-    /// Shuts the server down gracefully (WebSockets close with 1001) and waits until it stopped.
+    /// Shuts the server down gracefully (WebSockets close with 1001) and waits until it stopped;
+    /// removes the temporary data directory it created (not one given with `keepDataDirectory`).
     public func shutdown() async throws {
         await group.triggerGracefulShutdown()
+        defer {
+            if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        }
         try await task.value
     }
 

@@ -1,5 +1,6 @@
 import PartyServer
 import PartyServerTesting
+import Foundation
 import Testing
 
 /// The `Chat` server type from README.md, kept here so the example keeps compiling and working.
@@ -33,6 +34,49 @@ struct ReadmeExampleTests {
             #expect(try await bob.nextText() == "hi")
             let info = try await server.request("GET", "/parties/chat/lobby")
             #expect(info.text == #"{"online":"2","room":"lobby"}"#)
+        }
+    }
+}
+
+/// The `Notes` server type from README.md's "Durable rooms" section.
+private actor ReadmeNotes: Server, Snapshotting {
+    static var options: ServerOptions { ServerOptions(hibernate: true, hibernateAfter: .seconds(10)) }
+    let room: Room
+    var draft = ""
+    init(room: Room) { self.room = room }
+
+    func snapshot() async throws -> String { draft }
+    func restore(_ snapshot: String) async throws { draft = snapshot }
+
+    func onMessage(_ connection: Connection, _ message: Message) async throws {
+        let count = (try await room.storage.get("count", as: Int.self) ?? 0) + 1
+        try await room.storage.put("count", count)
+        connection.send(text: "saved \(count)")
+        try await room.setAlarm(at: room.now.addingTimeInterval(3600))
+    }
+
+    func onAlarm(_ info: AlarmInfo) async throws {
+        try await room.storage.deleteAll()
+    }
+}
+
+@Suite("README durable example")
+struct ReadmeDurableExampleTests {
+    @Test("the README's Notes counts durably, sets an alarm an hour ahead, and the alarm clears its storage")
+    func notesCountAndAlarm() async throws {
+        let clock = ManualClock()
+        var configuration = PartyConfiguration()
+        configuration.clock = clock
+        try await PartyTestServer.withServer(configuration: configuration, { try $0.register(ReadmeNotes.self, as: "notes") }) { server in
+            let socket = try await server.webSocket("/parties/notes/readme")
+            try await socket.send(text: "x")
+            #expect(try await socket.nextText() == "saved 1")
+            try await socket.send(text: "x")
+            #expect(try await socket.nextText() == "saved 2")
+            clock.advance(by: .seconds(3601))
+            try await waitUntil("the alarm ran and cleared the count") { server.application.registry?.services.alarms.count == 0 }
+            try await socket.send(text: "x")
+            #expect(try await socket.nextText() == "saved 1")
         }
     }
 }
