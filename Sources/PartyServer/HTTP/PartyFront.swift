@@ -70,7 +70,9 @@ struct PartyFront: Sendable {
         }
         let request: Request
         do {
-            request = try await routed.registration.beforeConnect(routed.request, routed.lobby)
+            var authenticated = routed.request
+            if let refusal = await authenticateWorker(&authenticated) { return .reject(refusal) }
+            request = try await routed.registration.beforeConnect(authenticated, routed.lobby)
         } catch let rejection as Rejection {
             logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(target)", "status": "\(rejection.status.code)"])
             return .reject(rejection.response)
@@ -84,6 +86,24 @@ struct PartyFront: Sendable {
                 request: request, connectionID: connectionID, configuration: configuration
             )
         )
+    }
+
+    /// Checks worker credentials (`Authorization: PartyWorker ID:SECRET`) and makes the worker the
+    /// request's user; returns a 401 to send instead when they are wrong or revoked. Runs before
+    /// the before-hooks, so no room starts for a refused worker.
+    func authenticateWorker(_ request: inout Request) async -> Response? {
+        guard let value = request.headers[.authorization], let credentials = WorkerCredentials(authorization: value) else { return nil }
+        do {
+            guard let account = try await registry.services.workers.authenticate(credentials) else {
+                logger.info("refused worker credentials", metadata: ["worker": "\(credentials.id.prefix(64))", "target": "\(request.uri)"])
+                return .error(.unauthorized, "invalid or revoked worker credentials")
+            }
+            request.user = account.user
+            return nil
+        } catch {
+            logger.error("could not check worker credentials", metadata: ["error": "\(error)"])
+            return .error(.serviceUnavailable, "could not check worker credentials; try again")
+        }
     }
 
     /// The answer to an upgrade request the WebSocket handshake refused: 426 with
@@ -152,6 +172,7 @@ struct PartyFront: Sendable {
         } catch {
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
         }
+        if let refusal = await authenticateWorker(&request) { return refusal }
         do {
             request = try await routed.registration.beforeRequest(request, routed.lobby)
         } catch let rejection as Rejection {

@@ -13,6 +13,8 @@ package final class RoomServices: Sendable {
     package let alarms: AlarmBook
     /// Idle timers (hibernation and eviction), one per live room at most.
     package let idleTimers: TimerScheduler<RoomKey>
+    /// Worker accounts, checked before any room wakes.
+    package let workers: WorkerAccounts
 
     package init(engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger) {
         self.engine = engine
@@ -20,6 +22,7 @@ package final class RoomServices: Sendable {
         self.metrics = metrics
         self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
         self.idleTimers = TimerScheduler(clock: clock)
+        self.workers = WorkerAccounts(engine: engine)
     }
 
     /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).

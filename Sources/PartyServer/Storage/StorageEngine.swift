@@ -166,6 +166,17 @@ package final class StorageEngine: Sendable {
         try await submit(StorageSubmission(server: Data(server.utf8), room: Data(room.utf8), operations: operations))
     }
 
+    /// Runs `body` in its own write transaction, outside the group commit (rare administrative
+    /// writes such as worker accounts).
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StorageError) -> T {
+        guard !writer.isClosed else { throw .closed }
+        do {
+            return try await database.write(body)
+        } catch {
+            throw writer.isClosed ? .closed : StorageError(database: error)
+        }
+    }
+
     /// Runs `body` on a reader connection.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws(StorageError) -> T {
         guard !writer.isClosed else { throw .closed }

@@ -36,6 +36,17 @@ enum StorageSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: workers") { db in
+            try db.execute(sql: """
+                CREATE TABLE workers (
+                    id TEXT NOT NULL PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    secret_hash BLOB NOT NULL,
+                    created_ms INTEGER NOT NULL,
+                    revoked_ms INTEGER
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 

@@ -1,0 +1,139 @@
+import Crypto
+import Foundation
+import GRDB
+import Logging
+
+/// The worker accounts of a data directory: create, list, revoke, and check credentials.
+///
+/// Accounts live in the same SQLite database as the rooms, so `partyserver worker create` and a
+/// running `partyserver serve` share them (a revocation applies to the next connection or
+/// request). Only a SHA-256 hash of each secret is stored: secrets are 256 random bits, so a
+/// fast hash is enough and a stolen database does not reveal them.
+public final class WorkerAccounts: Sendable {
+    let engine: StorageEngine
+    private let ownsEngine: Bool
+
+    /// Opens the worker accounts of `dataDirectory` (created if missing).
+    public convenience init(dataDirectory: String, logger: Logger = Logger(label: "partyserver.workers")) throws(StorageError) {
+        self.init(engine: try StorageEngine(directory: dataDirectory, logger: logger), ownsEngine: true)
+    }
+
+    package init(engine: StorageEngine, ownsEngine: Bool = false) {
+        self.engine = engine
+        self.ownsEngine = ownsEngine
+    }
+
+    /// Closes the database if this object opened it.
+    public func close() async {
+        if ownsEngine { await engine.close() }
+    }
+
+    /// Creates an account named `name` (1–100 characters, no control characters) and returns its
+    /// credentials; the secret is not stored and cannot be shown again.
+    public func create(name: String) async throws(WorkerAccountError) -> WorkerCredentials {
+        guard (1...100).contains(name.count), !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalidName(name)
+        }
+        let credentials = WorkerCredentials(id: "wk_" + Self.randomHex(bytes: 12), secret: Self.randomHex(bytes: 32))
+        let hash = Self.hash(credentials.secret)
+        let created = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        do {
+            try await engine.write { db in
+                try db.execute(
+                    sql: "INSERT INTO workers (id, name, secret_hash, created_ms) VALUES (?, ?, ?, ?)",
+                    arguments: [credentials.id, name, hash, created]
+                )
+            }
+        } catch {
+            throw .storage(error)
+        }
+        return credentials
+    }
+
+    /// Revokes account `id`; returns `false` if there is no such account (or it was already revoked).
+    @discardableResult
+    public func revoke(id: String) async throws(WorkerAccountError) -> Bool {
+        let revoked = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        do {
+            return try await engine.write { db in
+                try db.execute(sql: "UPDATE workers SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL", arguments: [revoked, id])
+                return db.changesCount > 0
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// Every account, oldest first.
+    public func list() async throws(WorkerAccountError) -> [WorkerAccount] {
+        do {
+            return try await engine.read { db in
+                try Row.fetchAll(db, sql: "SELECT id, name, created_ms, revoked_ms FROM workers ORDER BY created_ms, id").map(Self.account)
+            }
+        } catch {
+            throw .storage(error)
+        }
+    }
+
+    /// The account the credentials belong to, or `nil` when the id is unknown, the secret wrong,
+    /// or the account revoked.
+    public func authenticate(_ credentials: WorkerCredentials) async throws(WorkerAccountError) -> WorkerAccount? {
+        guard credentials.id.hasPrefix("wk_"), credentials.id.count <= 64, credentials.secret.count <= 256 else { return nil }
+        let id = credentials.id
+        let found: (WorkerAccount, Data)?
+        do {
+            found = try await engine.read { db in
+                try Row.fetchOne(db, sql: "SELECT id, name, created_ms, revoked_ms, secret_hash FROM workers WHERE id = ?", arguments: [id])
+                    .map { (Self.account($0), $0["secret_hash"]) }
+            }
+        } catch {
+            throw .storage(error)
+        }
+        guard let (account, hash) = found, Self.equalInConstantTime(hash, Self.hash(credentials.secret)) else { return nil }
+        return account.revokedAt == nil ? account : nil
+    }
+
+    // MARK: Helpers
+
+    private static func account(_ row: Row) -> WorkerAccount {
+        let revoked: Int64? = row["revoked_ms"]
+        return WorkerAccount(
+            id: row["id"],
+            name: row["name"],
+            createdAt: Date(timeIntervalSince1970: Double(row["created_ms"] as Int64) / 1000),
+            revokedAt: revoked.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+        )
+    }
+
+    static func hash(_ secret: String) -> Data {
+        Data(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    private static func randomHex(bytes count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
+
+    private static func equalInConstantTime(_ a: Data, _ b: Data) -> Bool {
+        guard a.count == b.count else { return false }
+        var difference: UInt8 = 0
+        for (x, y) in zip(a, b) { difference |= x ^ y }
+        return difference == 0
+    }
+}
+
+/// Why a worker-account operation failed.
+public enum WorkerAccountError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The name is empty, over 100 characters, or contains control characters.
+    case invalidName(String)
+    /// The database failed.
+    case storage(StorageError)
+
+    /// What happened and what to do.
+    public var description: String {
+        switch self {
+        case .invalidName(let name): "worker name \(name.debugDescription) is invalid: use 1 to 100 characters without control characters"
+        case .storage(let error): "\(error)"
+        }
+    }
+}
