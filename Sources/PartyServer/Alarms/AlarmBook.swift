@@ -87,7 +87,7 @@ package final class AlarmBook: Sendable {
     package var count: Int { entries.withLock { $0.count } }
 
     /// Sets `key`'s alarm to `date`, durably, replacing any earlier one.
-    package func set(_ key: RoomKey, at date: Date) async throws(StorageError) {
+    nonisolated(nonsending) package func set(_ key: RoomKey, at date: Date) async throws(StorageError) {
         let generation = nextGeneration()
         entries.withLock { $0[key] = Entry(at: date, retryCount: 0, generation: generation) }
         do {
@@ -104,7 +104,7 @@ package final class AlarmBook: Sendable {
     }
 
     /// Deletes `key`'s alarm, durably.
-    package func delete(_ key: RoomKey) async throws(StorageError) {
+    nonisolated(nonsending) package func delete(_ key: RoomKey) async throws(StorageError) {
         entries.withLock { $0[key] = nil }
         scheduler.cancel(key)
         try await engine.deleteAlarm(server: key.server, room: key.name)

@@ -52,7 +52,7 @@ public final class Room: Sendable {
 
     /// Sets the room's one alarm to `date`, replacing any earlier one; durable when it returns.
     /// A time in the past fires at once. When it fires, `onAlarm` runs, waking the room if needed.
-    public func setAlarm(at date: Date) async throws(StorageError) {
+    nonisolated(nonsending) public func setAlarm(at date: Date) async throws(StorageError) {
         try await services.alarms.set(key, at: date)
     }
 
@@ -63,7 +63,7 @@ public final class Room: Sendable {
     }
 
     /// Deletes the room's alarm, if any; durable when it returns.
-    public func deleteAlarm() async throws(StorageError) {
+    nonisolated(nonsending) public func deleteAlarm() async throws(StorageError) {
         try await services.alarms.delete(key)
     }
 

@@ -57,7 +57,7 @@ final class GroupCommitWriter: Sendable {
     var isClosed: Bool { state.withLock { $0.isClosed } }
 
     /// Commits `submission` with the next round and returns how many of its deleted keys existed.
-    func submit(_ submission: StorageSubmission) async -> Outcome {
+    nonisolated(nonsending) func submit(_ submission: StorageSubmission) async -> Outcome {
         await withCheckedContinuation { continuation in
             enum Next { case rejected, queued, startCommitting }
             let next = state.withLock { state -> Next in

@@ -6,7 +6,9 @@ import OrderedCollections
 /// Values are any `Codable` type, stored as JSON; a `Data` value is stored as its bytes. Keys are
 /// ordered by their UTF-8 bytes (code point order). A write is durable when it returns, and
 /// while it is pending the room's outgoing messages are held (unless `allowUnconfirmed: true`),
-/// so no client sees the effect of a write that a crash could lose. Writes are validated before
+/// so no client sees the effect of a write that a crash could lose. Writes run on the caller's
+/// actor until they are queued for commit, so a room's writes commit in the order it made them
+/// (two hooks interleaving at an `await` cannot swap two puts of the same key). Writes are validated before
 /// anything is stored: a key over `maxKeyBytes` or a value over `maxValueBytes` stores nothing.
 public final class RoomStorage: Sendable {
     let engine: StorageEngine
@@ -76,14 +78,14 @@ public final class RoomStorage: Sendable {
     // MARK: - Writing
 
     /// Stores `value` under `key`, replacing any previous value.
-    public func put<T: Codable & Sendable>(_ key: String, _ value: T, allowUnconfirmed: Bool = false) async throws(StorageError) {
+    nonisolated(nonsending) public func put<T: Codable & Sendable>(_ key: String, _ value: T, allowUnconfirmed: Bool = false) async throws(StorageError) {
         let keyBytes = try codec.key(key)
         let stored = try codec.encode(value, key: key)
         try await submit([.put(key: keyBytes, value: stored.data, encoding: stored.encoding)], allowUnconfirmed: allowUnconfirmed)
     }
 
     /// Stores every entry atomically: all of them or, on error, none.
-    public func put<T: Codable & Sendable>(_ entries: [String: T], allowUnconfirmed: Bool = false) async throws(StorageError) {
+    nonisolated(nonsending) public func put<T: Codable & Sendable>(_ entries: [String: T], allowUnconfirmed: Bool = false) async throws(StorageError) {
         var operations: [StorageOperation] = []
         operations.reserveCapacity(entries.count)
         for (key, value) in entries {
@@ -96,14 +98,14 @@ public final class RoomStorage: Sendable {
 
     /// Removes `key`; returns whether it existed.
     @discardableResult
-    public func delete(_ key: String, allowUnconfirmed: Bool = false) async throws(StorageError) -> Bool {
+    nonisolated(nonsending) public func delete(_ key: String, allowUnconfirmed: Bool = false) async throws(StorageError) -> Bool {
         let keyBytes = try codec.key(key)
         return try await submit([.delete(key: keyBytes)], allowUnconfirmed: allowUnconfirmed) > 0
     }
 
     /// Removes `keys` atomically; returns how many of them existed.
     @discardableResult
-    public func delete(_ keys: [String], allowUnconfirmed: Bool = false) async throws(StorageError) -> Int {
+    nonisolated(nonsending) public func delete(_ keys: [String], allowUnconfirmed: Bool = false) async throws(StorageError) -> Int {
         var operations: [StorageOperation] = []
         operations.reserveCapacity(keys.count)
         for key in keys { operations.append(.delete(key: try codec.key(key))) }
@@ -111,7 +113,7 @@ public final class RoomStorage: Sendable {
     }
 
     /// Removes every key of this room; the room's alarm and snapshot stay.
-    public func deleteAll(allowUnconfirmed: Bool = false) async throws(StorageError) {
+    nonisolated(nonsending) public func deleteAll(allowUnconfirmed: Bool = false) async throws(StorageError) {
         try await submit([.deleteAll], allowUnconfirmed: allowUnconfirmed)
     }
 
@@ -150,7 +152,7 @@ public final class RoomStorage: Sendable {
 
     /// Submits `operations` as one write, holding the output gate unless `allowUnconfirmed`.
     @discardableResult
-    private func submit(_ operations: [StorageOperation], allowUnconfirmed: Bool) async throws(StorageError) -> Int {
+    nonisolated(nonsending) private func submit(_ operations: [StorageOperation], allowUnconfirmed: Bool) async throws(StorageError) -> Int {
         if allowUnconfirmed {
             return try await engine.submit(StorageSubmission(server: serverBytes, room: roomBytes, operations: operations))
         }

@@ -81,12 +81,12 @@ package final class StorageEngine: Sendable {
     }
 
     /// Stores the room's snapshot, replacing any previous one.
-    package func saveSnapshot(server: String, room: String, data: Data) async throws(StorageError) {
+    nonisolated(nonsending) package func saveSnapshot(server: String, room: String, data: Data) async throws(StorageError) {
         try await submit(server: server, room: room, [.putSnapshot(data)])
     }
 
     /// Removes the room's snapshot.
-    package func deleteSnapshot(server: String, room: String) async throws(StorageError) {
+    nonisolated(nonsending) package func deleteSnapshot(server: String, room: String) async throws(StorageError) {
         try await submit(server: server, room: room, [.deleteSnapshot])
     }
 
@@ -117,7 +117,7 @@ package final class StorageEngine: Sendable {
     }
 
     /// Stores the room's alarm, replacing any previous one.
-    package func saveAlarm(_ alarm: StoredAlarm) async throws(StorageError) {
+    nonisolated(nonsending) package func saveAlarm(_ alarm: StoredAlarm) async throws(StorageError) {
         try await submit(
             server: alarm.server,
             room: alarm.room,
@@ -126,7 +126,7 @@ package final class StorageEngine: Sendable {
     }
 
     /// Removes the room's alarm.
-    package func deleteAlarm(server: String, room: String) async throws(StorageError) {
+    nonisolated(nonsending) package func deleteAlarm(server: String, room: String) async throws(StorageError) {
         try await submit(server: server, room: room, [.deleteAlarm])
     }
 
@@ -157,12 +157,12 @@ package final class StorageEngine: Sendable {
 
     /// Commits `submission` with the next group commit; returns how many deleted keys existed.
     @discardableResult
-    func submit(_ submission: StorageSubmission) async throws(StorageError) -> Int {
+    nonisolated(nonsending) func submit(_ submission: StorageSubmission) async throws(StorageError) -> Int {
         try await writer.submit(submission).get()
     }
 
     @discardableResult
-    private func submit(server: String, room: String, _ operations: [StorageOperation]) async throws(StorageError) -> Int {
+    nonisolated(nonsending) private func submit(server: String, room: String, _ operations: [StorageOperation]) async throws(StorageError) -> Int {
         try await submit(StorageSubmission(server: Data(server.utf8), room: Data(room.utf8), operations: operations))
     }
 

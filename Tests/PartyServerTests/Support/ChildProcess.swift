@@ -28,10 +28,11 @@ final class ChildProcess: Sendable {
         self.executable = executable
     }
 
-    /// Starts `executable` with `arguments`, stdin from /dev/null, stdout and stderr into the pipe.
+    /// Starts `executable` with `arguments` and the test's environment plus `environment`, stdin from /dev/null, stdout and stderr into the pipe.
     static func spawn(
         _ executable: String,
         arguments: [String],
+        environment extra: [String: String] = [:],
         onLine: @escaping @Sendable (String) -> Void = { _ in }
     ) throws -> ChildProcess {
         var pipeFDs: [Int32] = [-1, -1]
@@ -67,8 +68,13 @@ final class ChildProcess: Sendable {
         let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
 
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(extra) { _, new in new }
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, environ)
+        let status = posix_spawn(&pid, executable, &actions, &attributes, argv, envp)
         close(writeFD)
         guard status == 0 else {
             close(readFD)
