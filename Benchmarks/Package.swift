@@ -27,7 +27,7 @@ let package = Package(
         .package(name: "partyserver", path: ".."),
     ],
     targets: [
-        // WebSocket load generator: `loadgen fanout`, `connect` and `counter`.
+        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`.
         .executableTarget(
             name: "loadgen",
             dependencies: [
