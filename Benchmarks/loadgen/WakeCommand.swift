@@ -62,6 +62,7 @@ struct WakeBench: AsyncParsableCommand {
         var problem: String?
         var unexpectedWakes = 0
         var hibernateWaits: [Double] = []
+        var roundWakes: [JSONValue] = []
 
         log("opening \(rooms) connections to \(target.hostHeader), one per room")
         let set = await ConnectionSet.open(
@@ -85,11 +86,13 @@ struct WakeBench: AsyncParsableCommand {
             }
             hibernateWaits.append(seconds(from: waitStart, to: monotonicNanoseconds()))
             let wakesBefore = try? await MetricsSample.fetch(from: target, on: group.next()).count("partyserver_wakes_total", server: server)
+            var roundWake = makeLatencyHistogram()
             for (index, client) in clients.enumerated() {
                 do {
                     let woken = try await client.loop.flatSubmit { client.request("w\(round)-\(index)", reply: "w\(round)-\(index)\(reply)", timeout: .seconds(10)) }.get()
                     let again = try await client.loop.flatSubmit { client.request("l\(round)-\(index)", reply: "l\(round)-\(index)\(reply)", timeout: .seconds(10)) }.get()
                     wake.record(woken)
+                    roundWake.record(woken)
                     live.record(again)
                 } catch {
                     problem = "round \(round + 1), room \(index): \(describe(error))"
@@ -100,7 +103,8 @@ struct WakeBench: AsyncParsableCommand {
             if let wakesBefore, let wakesAfter {
                 unexpectedWakes += abs(wakesAfter - wakesBefore - rooms)
             }
-            log("round \(round + 1): wake p50 \(format(Double(wake.valueAtPercentile(50)) / 1000, decimals: 0)) us")
+            roundWakes.append(.object(latencyJSON(roundWake)))
+            log("round \(round + 1): wake p50 \(format(Double(roundWake.valueAtPercentile(50)) / 1000, decimals: 0)) us")
         }
         let cleanCloses = await set.closeAll()
         try? await group.shutdownGracefully()
@@ -113,6 +117,7 @@ struct WakeBench: AsyncParsableCommand {
         json["state_bytes"] = .int(stateBytes)
         json["wake_latency_us"] = .object(latencyJSON(wake))
         json["live_latency_us"] = .object(latencyJSON(live))
+        json["wake_latency_by_round_us"] = .array(roundWakes)
         json["wake_mismatches"] = .int(unexpectedWakes)
         json["hibernate_wait_seconds"] = .array(hibernateWaits.map { .number($0) })
         json["connected"] = .int(set.connected)
