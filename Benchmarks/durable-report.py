@@ -121,13 +121,14 @@ def main():
                 num(lg.get("rss_ratio_hibernated_to_live"), 3),
                 num(heap(live), 1), num(heap(hib), 1),
                 num(live.get("malloc_in_use_bytes_per_room")), num(hib.get("malloc_in_use_bytes_per_room")),
-                status(run, []),
+                num((run.get("server_metrics") or {}).get("stop_seconds"), 1), status(run, []),
             ])
         render(["scen", "rooms x state", "RSS empty MiB", "live MiB", "hibernated MiB", "after trim MiB",
                 "B/room live", "B/room hib", "hib/live", "heap live MiB", "heap hib MiB", "heap B/room live",
-                "heap B/room hib", "status"], rows)
+                "heap B/room hib", "stop s", "status"], rows)
         print("B/room: (RSS - RSS of the empty server) / rooms, connection included. heap: glibc mallinfo2 bytes in use.")
-        print("after trim: RSS once the hibernated server called malloc_trim(0).")
+        print("after trim: RSS once the hibernated server called malloc_trim(0). stop s: SIGTERM to exit, sent right")
+        print("after the load generator closed every connection (each close wakes its hibernated room to run onClose).")
 
     print()
     print("A status note 'other processes used N cores' means the machine's CPU time during that run exceeded the")
