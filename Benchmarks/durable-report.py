@@ -29,6 +29,12 @@ def us(value):
     return f"{value:,.0f}" if value >= 100 else f"{value:.1f}"
 
 
+def server_arg(run, flag):
+    """The value the server was started with for `flag`, or None."""
+    words = (run.get("server_args") or "").split()
+    return words[words.index(flag) + 1] if flag in words[:-1] else None
+
+
 def status(run, notes):
     """ok / FAILED plus notes (also when other processes used the CPU during the run)."""
     other = (run.get("machine_during_run") or {}).get("other_cores")
@@ -92,14 +98,15 @@ def main():
             lg = run.get("loadgen") or {}
             wake, live = lg.get("wake_latency_us") or {}, lg.get("live_latency_us") or {}
             ratio = wake["p50"] / live["p50"] if wake.get("p50") and live.get("p50") else None
+            after = server_arg(run, "--hibernate-after-ms") or "?"
             rows.append([
                 f"({run['scenario']})", f"{lg.get('rooms', '?')} x {lg.get('rounds', '?')}",
-                num((lg.get("state_bytes") or 0) / 1024) + " KiB",
+                num((lg.get("state_bytes") or 0) / 1024) + " KiB", f"{after} ms",
                 us(wake.get("p50")), us(wake.get("p99")), us(wake.get("p999")), us(wake.get("max")),
                 us(live.get("p50")), us(live.get("p99")), us(live.get("p999")),
                 "-" if ratio is None else f"{ratio:.1f}x", num(wake.get("samples")), status(run, []),
             ])
-        render(["scen", "rooms x rounds", "snapshot", "wake p50 us", "p99", "p99.9", "max", "live p50 us", "p99", "p99.9",
+        render(["scen", "rooms x rounds", "snapshot", "hibernate after", "wake p50 us", "p99", "p99.9", "max", "live p50 us", "p99", "p99.9",
                 "wake/live p50", "samples", "status"], rows)
         print("wake: the first message to a room GET /metrics reported hibernated (snapshot read and JSON-decoded,")
         print("new actor, onStart, onMessage); live: a second message right after, to the same room.")
