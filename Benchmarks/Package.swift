@@ -15,6 +15,7 @@ let package = Package(
     products: [
         .executable(name: "loadgen", targets: ["loadgen"]),
         .executable(name: "hummingbird-baseline", targets: ["hummingbird-baseline"]),
+        .executable(name: "durable-bench-server", targets: ["durable-bench-server"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -26,7 +27,7 @@ let package = Package(
         .package(name: "partyserver", path: ".."),
     ],
     targets: [
-        // WebSocket load generator: `loadgen fanout` and `loadgen connect`.
+        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`.
         .executableTarget(
             name: "loadgen",
             dependencies: [
@@ -48,6 +49,19 @@ let package = Package(
             path: "baselines/hummingbird",
             swiftSettings: swiftSettings
         ),
+        // PartyServer with a hibernating room of configurable state: the durable-rooms benchmarks' server.
+        .executableTarget(
+            name: "durable-bench-server",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PartyServer", package: "partyserver"),
+                "HeapInfo",
+            ],
+            path: "durable-server",
+            swiftSettings: swiftSettings
+        ),
+        // glibc's heap figures (mallinfo2, malloc_trim) for durable-bench-server's memory probe.
+        .target(name: "HeapInfo", path: "heap-info"),
         // Micro-benchmarks of the room runtime: `swift package benchmark` in this folder.
         .executableTarget(
             name: "RoomBenchmarks",

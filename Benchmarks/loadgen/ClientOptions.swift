@@ -1,7 +1,7 @@
 import ArgumentParser
 import NIOCore
 
-/// Options both scenarios share: where to connect and how hard the load generator may work.
+/// Options every scenario shares: where to connect and how hard the load generator may work.
 struct ClientOptions: ParsableArguments {
     @Option(help: "Room URL; {i} is replaced by the room index (ws:// on a loopback address only).")
     var url: String

@@ -365,3 +365,11 @@ extension EventLoopFuture where Value == Void {
 func timeAmount(seconds: Double) -> TimeAmount {
     .nanoseconds(Int64((seconds * 1_000_000_000).rounded()))
 }
+
+extension TargetURL {
+    /// The server route name in a room URL `/PREFIX/SERVER/ROOM` (the segment before the last).
+    var serverName: String? {
+        let segments = pathTemplate.split(separator: "?").first?.split(separator: "/") ?? []
+        return segments.count >= 2 ? String(segments[segments.count - 2]) : nil
+    }
+}
