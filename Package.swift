@@ -31,8 +31,13 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "PartyTime",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PartyServer",
             dependencies: [
+                "PartyTime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
