@@ -117,6 +117,7 @@ let package = Package(
                 "PartyServer",
                 "PartyRooms",
                 "PartyServerTesting",
+                "PartyClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),
