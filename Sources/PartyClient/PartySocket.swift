@@ -10,12 +10,11 @@ import Synchronization
 /// ```swift
 /// let socket = try PartySocket(PartySocketOptions(host: "localhost:1999", room: "lobby", party: "chat"))
 /// socket.send("hello")                    // queued until the connection opens
-/// try await withThrowingTaskGroup(of: Void.self) { group in
-///     group.addTask { try await socket.run() }  // connects, reconnects, returns once closed
-///     for await event in socket.events {
-///         if case .message(.text(let text)) = event { print(text) }
-///     }
+/// async let running: Void = socket.run()   // connects, reconnects, returns once closed
+/// for await event in socket.events {       // ends once the socket is closed
+///     if case .message(.text(let text)) = event { print(text) }
 /// }
+/// try await running
 /// ```
 ///
 /// ``run()`` drives the connection: it connects, and after a failure or a dropped connection it
