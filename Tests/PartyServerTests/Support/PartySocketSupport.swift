@@ -35,9 +35,11 @@ func unusedPort() async throws -> Int {
     return port
 }
 
-/// Client options for room `room` of `party` on a test server at `port`.
+/// Client options for room `room` of `party` on a test server at `port`, with a connection
+/// timeout of 30 s so a busy machine does not turn a slow handshake into a retry.
 func socketOptions(port: Int, party: String, room: String, id: String? = nil) -> PartySocketOptions {
     var options = PartySocketOptions(host: "127.0.0.1:\(port)", room: room, party: party)
+    options.connectionTimeout = .seconds(30)
     if let id { options.id = id }
     return options
 }
