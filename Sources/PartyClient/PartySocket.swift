@@ -51,6 +51,11 @@ public final class PartySocket: Sendable {
         (events, continuation) = AsyncStream.makeStream(of: PartySocketEvent.self, bufferingPolicy: .unbounded)
     }
 
+    /// Ends ``events`` for a socket that is released without having been closed.
+    deinit {
+        continuation.finish()
+    }
+
     /// The connection id, sent as `_pk` on every connection.
     public var id: String { url.id }
 
