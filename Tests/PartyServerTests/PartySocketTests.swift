@@ -70,6 +70,59 @@ import Testing
         }
     }
 
+    @Test func binaryMessagesBothWays() async throws {
+        try await withClientTestServer { server in
+            let room = uniqueRoom("binary")
+            let peer = try await server.webSocket("/parties/chat/\(room)?_pk=peer")
+            try await peer.joined()
+            let running = try RunningSocket.start(socketOptions(port: server.port, party: "chat", room: room))
+            try await running.waitOpen()
+            #expect(running.socket.send(Data([0, 1, 2, 255])) == .sent)
+            #expect(try await peer.nextBinary() == [0, 1, 2, 255])
+            try await peer.send(binary: [9, 8, 7])
+            try await waitUntil("the binary message arrived") { running.events.contains(.message(.binary(Data([9, 8, 7])))) }
+            try await running.close()
+        }
+    }
+
+    @Test func wssToAPlainServerFailsInTheTLSHandshake() async throws {
+        let server = try await ScriptedTCPServer.start(reply: "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+        var options = socketOptions(port: server.port, party: "chat", room: "r")
+        options.scheme = .wss
+        options.maxRetries = 0
+        let running = try RunningSocket.start(options)
+        try await running.waitReturned()
+        try await server.stop()
+        let errors = running.events.compactMap { event -> PartySocketError? in
+            if case .error(let error) = event { return error }
+            return nil
+        }
+        #expect(errors.map(\.code) == [.connectionFailed], "\(errors)")
+        #expect(running.opens == 0)
+    }
+
+    @Test func aHandshakeThatNeverCompletesTimesOut() async throws {
+        let server = try await ScriptedTCPServer.start(reply: nil)  // accepts, never answers
+        let clock = ManualClock()
+        var options = socketOptions(port: server.port, party: "chat", room: "r")
+        options.clock = clock
+        options.connectionTimeout = .seconds(4)
+        options.maxRetries = 0
+        let running = try RunningSocket.start(options)
+        try await waitUntil("the attempt waits for its handshake") {
+            running.socket.state == .connecting && clock.sleepers == 1
+        }
+        clock.advance(by: .seconds(4))
+        try await running.waitReturned()
+        try await server.stop()
+        let errors = running.events.compactMap { event -> PartySocketError? in
+            if case .error(let error) = event { return error }
+            return nil
+        }
+        #expect(errors.map(\.code) == [.connectionTimedOut], "\(errors)")
+        #expect(running.events.last == .close(code: 1006, reason: "", wasClean: false))
+    }
+
     @Test func queueIsBounded() throws {
         var options = PartySocketOptions(host: "localhost:1", room: "r")
         options.maxEnqueuedMessages = 3
