@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PartyServer", targets: ["PartyServer"]),
         .library(name: "PartyRooms", targets: ["PartyRooms"]),
         .library(name: "PartyServerTesting", targets: ["PartyServerTesting"]),
+        .library(name: "PartyClient", targets: ["PartyClient"]),
         .executable(name: "partyserver", targets: ["partyserver"]),
     ],
     dependencies: [
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
@@ -32,8 +34,13 @@ let package = Package(
     ],
     targets: [
         .target(
+            name: "PartyTime",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "PartyServer",
             dependencies: [
+                "PartyTime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -77,6 +84,19 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "PartyClient",
+            dependencies: [
+                "PartyTime",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "partyserver",
             dependencies: [
@@ -99,6 +119,7 @@ let package = Package(
                 "PartyServer",
                 "PartyRooms",
                 "PartyServerTesting",
+                "PartyClient",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),

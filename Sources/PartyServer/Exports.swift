@@ -3,3 +3,4 @@
 @_exported import struct Logging.Logger
 @_exported import struct NIOCore.ByteBuffer
 @_exported import struct OrderedCollections.OrderedDictionary
+@_exported import PartyTime

@@ -34,18 +34,22 @@ public final class PartyTestServer: Sendable {
         self.task = task
     }
 
-    /// Starts a server on 127.0.0.1 port 0 with `configuration` (its host and port are replaced;
-    /// its data directory too unless `keepDataDirectory` is set), after `register` registers
-    /// server types.
+    /// Starts a server on 127.0.0.1 with `configuration` (its host is replaced, and its port by
+    /// `port`; its data directory too unless `keepDataDirectory` is set), after `register`
+    /// registers server types.
+    ///
+    /// `port` is 0 by default (a free port). Pass the ``port`` of a server that was shut down to
+    /// start its successor on the same address, e.g. to test that clients reconnect.
     public static func start(
         configuration: PartyConfiguration = PartyConfiguration(),
         keepDataDirectory: Bool = false,
+        port: Int = 0,
         logger: Logger = Logger(label: "partyserver.test"),
         register: (PartyApplication) throws -> Void
     ) async throws -> PartyTestServer {
         var configuration = configuration
         configuration.host = "127.0.0.1"
-        configuration.port = 0
+        configuration.port = port
         if !keepDataDirectory {
             configuration.dataDirectory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("partyserver-test-\(UUID().uuidString)").path

@@ -1,10 +1,14 @@
 import Foundation
 
-/// The time source for idle timeouts, hibernation and alarms.
+/// The time source for idle timeouts, hibernation and alarms on the server, and for reconnection
+/// delays and connection timeouts in the client.
 ///
 /// Alarms are wall-clock times that must survive a restart, so time is a `Date`. Production uses
 /// `SystemClock`; tests inject a manual clock (`ManualClock` in PartyServerTesting) and advance it,
-/// so idle timeouts and alarms are tested without waiting.
+/// so idle timeouts, alarms and reconnection backoff are tested without waiting.
+///
+/// It lives in its own small module so that `PartyServer` and `PartyClient` share one protocol
+/// (both re-export it) without the client depending on the server.
 public protocol PartyClock: Sendable {
     /// The current time.
     var now: Date { get }
