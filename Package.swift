@@ -108,6 +108,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "job-worker",
+            dependencies: [
+                "PartyClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Examples/JobWorker",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "cursors-example",
             dependencies: ["PartyServer"],
             path: "Examples/Cursors",

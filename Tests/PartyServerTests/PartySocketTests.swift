@@ -175,17 +175,17 @@ import Testing
             let room = uniqueRoom("auth")
             let tokens = Atomic<Int>(0)
             var options = socketOptions(port: server.port, party: "greeter", room: room, id: "worker-1")
-            options.headers = ["Authorization": "PartyWorker w1:s3cret"]
+            options.headers = ["Authorization": "Bearer s3cret-t0ken"]
             options.query = .dynamic { [("token", "t\(tokens.add(1, ordering: .relaxed).newValue)")] }
             let running = try RunningSocket.start(options)
             try await waitUntil("welcomed") { running.texts.count == 1 }
-            #expect(running.texts == ["welcome worker-1 auth=PartyWorker w1:s3cret token=t\(tokens.load(ordering: .relaxed))"])
+            #expect(running.texts == ["welcome worker-1 auth=Bearer s3cret-t0ken token=t\(tokens.load(ordering: .relaxed))"])
 
             let tokensBefore = tokens.load(ordering: .relaxed)
             running.socket.reconnect()
             try await waitUntil("welcomed again") { running.texts.count == 2 }
             #expect(tokens.load(ordering: .relaxed) > tokensBefore)
-            #expect(running.texts.last == "welcome worker-1 auth=PartyWorker w1:s3cret token=t\(tokens.load(ordering: .relaxed))")
+            #expect(running.texts.last == "welcome worker-1 auth=Bearer s3cret-t0ken token=t\(tokens.load(ordering: .relaxed))")
             #expect(running.opens == 2)
             #expect(running.events.contains(.close(code: 1000, reason: "", wasClean: true)))
             try await waitUntil("the room saw the first connection close") { Recorder.shared.events(room).contains("close worker-1 1000") }
@@ -214,14 +214,14 @@ import Testing
         try await withClientTestServer { server in
             let room = uniqueRoom("fetch")
             var options = socketOptions(port: server.port, party: "greeter", room: room)
-            options.headers = ["Authorization": "PartyWorker w1:s3cret"]
+            options.headers = ["Authorization": "Bearer s3cret-t0ken"]
             options.query = .dynamic { [("token", "fresh")] }
             let socket = try PartySocket(options)
 
             let response = try await socket.fetch(method: "POST", path: "items/1", body: Data("hello".utf8))
             #expect(response.status == 200)
             let json = try JSONDecoder().decode([String: String].self, from: response.body)
-            #expect(json == ["method": "POST", "path": "/items/1", "body": "hello", "auth": "PartyWorker w1:s3cret", "token": "fresh", "pk": "-"])
+            #expect(json == ["method": "POST", "path": "/items/1", "body": "hello", "auth": "Bearer s3cret-t0ken", "token": "fresh", "pk": "-"])
 
             let replaced = try await socket.fetch(headers: [("authorization", "Bearer other")])
             #expect(try JSONDecoder().decode([String: String].self, from: replaced.body)["auth"] == "Bearer other")

@@ -127,6 +127,12 @@ final class ChildProcess: Sendable {
         }
     }
 
+    /// Waits for the process and returns its exit code, or `nil` if a signal ended it.
+    func reapExitCode() -> Int32? {
+        let status = reap()
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : nil
+    }
+
     /// Reads the pipe until every writer closed it.
     private func drain(_ fd: Int32, onLine: @Sendable (String) -> Void) {
         var pending: [UInt8] = []
