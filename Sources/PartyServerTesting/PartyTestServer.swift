@@ -82,13 +82,17 @@ public final class PartyTestServer: Sendable {
         _ register: (PartyApplication) throws -> Void,
         _ body: (PartyTestServer) async throws -> T
     ) async throws -> T {
-        let server = try await start(configuration: configuration, register: register)
+        try await start(configuration: configuration, register: register).shuttingDown(after: body)
+    }
+
+    /// Runs `body` with this server, then shuts it down gracefully (also when `body` throws).
+    public func shuttingDown<T: Sendable>(after body: (PartyTestServer) async throws -> T) async throws -> T {
         do {
-            let result = try await body(server)
-            try await server.shutdown()
+            let result = try await body(self)
+            try await shutdown()
             return result
         } catch {
-            try? await server.shutdown()
+            try? await shutdown()
             throw error
         }
     }

@@ -30,7 +30,7 @@ struct AlarmScaleTests {
             arguments: ["--testing-library", "swift-testing", "--filter", "hundredThousandAlarms\\("],
             environment: ["PARTYSERVER_MEASURE_ALARMS": "1"]
         )
-        try await waitUntil(timeout: .seconds(120), "the measuring process finished") { process.hasExited }
+        try await waitUntil(timeout: .seconds(120), "the measuring process finished") { process.hasFinished }
         #expect(process.reapExitCode() == 0, "\(process.outputTail())")
         let line = try #require(process.outputText.split(separator: "\n").first { $0.hasPrefix("alarm-bytes ") }, "\(process.outputTail())")
         let bytesPerAlarm = try #require(Int(line.dropFirst("alarm-bytes ".count)))

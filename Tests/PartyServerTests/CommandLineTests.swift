@@ -44,7 +44,7 @@ struct CommandLineTests {
         process.signalGroup(SIGTERM)
         #expect(try await alice.waitForClose().code == 1001)
         #expect(try await bob.waitForClose().code == 1001)
-        try await waitUntil(timeout: .seconds(15), "the server exited") { process.hasExited }
+        try await waitUntil(timeout: .seconds(15), "the server exited") { process.hasFinished }
         let status = process.reap()
         #expect(status == 0, "exit status \(status); output:\n\(process.outputTail())")
     }
@@ -53,7 +53,7 @@ struct CommandLineTests {
     func hibernateAfterIsValidated() async throws {
         for value in ["0", "-1", "soon"] {
             let process = try ChildProcess.spawn(executable, arguments: ["--port", "0", "--hibernate-after", value])
-            try await waitUntil(timeout: .seconds(15), "partyserver refused --hibernate-after \(value)") { process.hasExited }
+            try await waitUntil(timeout: .seconds(15), "partyserver refused --hibernate-after \(value)") { process.hasFinished }
             let status = process.reap()
             #expect(status != 0)
             #expect(process.outputText.contains("--hibernate-after"), "\(process.outputText)")

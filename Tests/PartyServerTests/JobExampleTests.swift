@@ -15,7 +15,7 @@ struct JobExampleTests {
     }
 
     private func finish(_ process: ChildProcess, _ what: String) async throws -> Int32? {
-        try await waitUntil(timeout: .seconds(60), "\(what) exited; output:\n\(process.outputTail())") { process.hasExited }
+        try await waitUntil(timeout: .seconds(60), "\(what) exited; output:\n\(process.outputTail())") { process.hasFinished }
         return process.reapExitCode()
     }
 

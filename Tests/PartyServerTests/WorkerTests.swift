@@ -17,7 +17,7 @@ struct WorkerTests {
     /// Runs `partyserver worker …` to completion; returns its exit status and output.
     private func worker(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = try ChildProcess.spawn(executable, arguments: ["worker"] + arguments)
-        try await waitUntil(timeout: .seconds(30), "partyserver worker \(arguments.first ?? "") exited") { process.hasExited }
+        try await waitUntil(timeout: .seconds(30), "partyserver worker \(arguments.first ?? "") exited") { process.hasFinished }
         let status = process.reap()
         return (status, process.outputText)
     }

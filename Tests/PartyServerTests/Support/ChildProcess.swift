@@ -22,6 +22,7 @@ final class ChildProcess: Sendable {
     private static let outputLimit = 64 * 1024
     private let output = Mutex(Output())
     private let reaped = Mutex<Int32?>(nil)
+    private let drained = Mutex(false)
 
     private init(pid: pid_t, executable: String) {
         self.pid = pid
@@ -158,6 +159,13 @@ final class ChildProcess: Sendable {
         }
         if !pending.isEmpty { onLine(String(decoding: pending, as: UTF8.self)) }
         close(fd)
+        drained.withLock { $0 = true }
+    }
+
+    /// Whether the process exited and everything it wrote has been read (every writer of the
+    /// pipe closed it), so `outputText` is complete.
+    var hasFinished: Bool {
+        hasExited && drained.withLock { $0 }
     }
 }
 

@@ -24,14 +24,7 @@ func withDurableServer<T: Sendable>(
         try app.register(Scratch.self)
         try ReadyMadeRooms.register(in: app)
     }
-    do {
-        let result = try await body(server)
-        try await server.shutdown()
-        return result
-    } catch {
-        try? await server.shutdown()
-        throw error
-    }
+    return try await server.shuttingDown(after: body)
 }
 
 extension PartyTestServer {

@@ -18,15 +18,7 @@ func startClientTestServer(port: Int = 0) async throws -> PartyTestServer {
 
 /// Runs `body` with a server from ``startClientTestServer(port:)``, then shuts it down.
 func withClientTestServer<T: Sendable>(_ body: (PartyTestServer) async throws -> T) async throws -> T {
-    let server = try await startClientTestServer()
-    do {
-        let result = try await body(server)
-        try await server.shutdown()
-        return result
-    } catch {
-        try? await server.shutdown()
-        throw error
-    }
+    try await startClientTestServer().shuttingDown(after: body)
 }
 
 /// A port on 127.0.0.1 that refuses connections: a socket is bound to it (the kernel's choice)
