@@ -20,6 +20,8 @@ public final class PartyApplication: Service, Sendable {
     public let configuration: PartyConfiguration
     /// The application's logger.
     public let logger: Logger
+    /// The session control API in Swift: create rooms by key, watch and terminate them (while the application runs).
+    public let rooms = RoomControl()
 
     private let registrations: Mutex<[ServerRegistration]>
     private let started: Mutex<Bool>
@@ -73,10 +75,16 @@ public final class PartyApplication: Service, Sendable {
             logger: logger,
             onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
         )
-        let services = RoomServices(engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger)
+        let services = RoomServices(
+            engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
+            control: configuration.control
+        )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         runningRegistry.withLock { $0 = registry }
         defer { runningRegistry.withLock { $0 = nil } }
+        let rooms = self.rooms
+        rooms.attach(registry)
+        defer { rooms.attach(nil) }
         let alarmCount = try await services.alarms.load(servers: Set(routeNames))
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
@@ -105,13 +113,16 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            group.addTask { await services.directory.timers.run { timer in await rooms.timerFired(timer) } }
             defer {
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
+                services.directory.timers.stop()
             }
             try await application.run()
         }
         let hibernated = await registry.hibernateAll()
+        services.directory.shutDown()
         await engine.close()
         logger.notice("PartyServer stopped", metadata: ["hibernated": "\(hibernated)"])
     }

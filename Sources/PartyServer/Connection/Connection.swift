@@ -245,6 +245,24 @@ public final class Connection: Sendable {
         waiter?.resume()
     }
 
+    /// Drops the connection at once (a hard termination): nothing more is sent, the transport is
+    /// closed without a closing handshake, and `onClose` does not run.
+    package func drop() {
+        let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
+            storage.dropped = true
+            storage.status = .closed
+            storage.writerFinished = true
+            storage.queue.removeAll()
+            storage.queuedBytes = 0
+            return storage.takeWaiter()
+        }
+        waiter?.resume()
+        transport.abort()
+    }
+
+    /// Whether a hard termination dropped the connection.
+    package var isDropped: Bool { storage.withLock { $0.dropped } }
+
     /// Lets the writer stop once the queue (for example a final close frame) is drained.
     package func finishWriting() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in

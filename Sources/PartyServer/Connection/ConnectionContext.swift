@@ -10,4 +10,7 @@ public struct ConnectionContext: Sendable {
 
     /// The user attached by `onBeforeConnect` or an authenticator, if any.
     public var user: User? { request.user }
+
+    /// The `auth` value of the connection token the client presented (see `Request.auth`).
+    public var auth: JSONPayload? { request.auth }
 }

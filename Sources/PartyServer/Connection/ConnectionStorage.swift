@@ -9,6 +9,8 @@ struct ConnectionStorage: Sendable {
     let queue = FrameQueue()
     var queuedBytes = 0
     var writerFinished = false
+    /// Dropped by a hard termination: `onClose` does not run.
+    var dropped = false
     var waiter: CheckedContinuation<Void, Never>?
 
     init(tags: [String]) {

@@ -7,4 +7,12 @@ package protocol ConnectionTransport: Sendable {
 
     /// Waits until the underlying connection is gone.
     func closed() async throws
+
+    /// Closes the underlying connection now, without a closing handshake (a hard termination).
+    func abort()
+}
+
+extension ConnectionTransport {
+    /// Does nothing (transports without an underlying connection).
+    package func abort() {}
 }

@@ -30,6 +30,9 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
+    /// The session control API (`/_party/…`, off without an API key) and room limits. Default
+    /// `ControlConfiguration()`.
+    public var control: ControlConfiguration
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -47,7 +50,8 @@ public struct PartyConfiguration: Sendable {
         storage: StorageConfiguration = StorageConfiguration(),
         alarms: AlarmConfiguration = AlarmConfiguration(),
         clock: any PartyClock = SystemClock(),
-        metricsPath: String? = "/metrics"
+        metricsPath: String? = "/metrics",
+        control: ControlConfiguration = ControlConfiguration()
     ) {
         self.host = host
         self.port = port
@@ -64,5 +68,6 @@ public struct PartyConfiguration: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.metricsPath = metricsPath
+        self.control = control
     }
 }

@@ -71,6 +71,7 @@ struct PartyFront: Sendable {
         let request: Request
         do {
             var authenticated = routed.request
+            if let refusal = await admitToRoom(&authenticated, lobby: routed.lobby) { return .reject(refusal) }
             if let refusal = await authenticateWorker(&authenticated) { return .reject(refusal) }
             request = try await routed.registration.beforeConnect(authenticated, routed.lobby)
         } catch let rejection as Rejection {
@@ -172,6 +173,7 @@ struct PartyFront: Sendable {
         } catch {
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
         }
+        if let refusal = await admitToRoom(&request, lobby: routed.lobby) { return refusal }
         if let refusal = await authenticateWorker(&request) { return refusal }
         do {
             request = try await routed.registration.beforeRequest(request, routed.lobby)

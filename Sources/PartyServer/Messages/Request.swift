@@ -24,6 +24,9 @@ public struct Request: Sendable {
     public var user: User?
     /// Extra context set by `onBeforeConnect` / `onBeforeRequest` for the room to read.
     public var properties: [String: String]
+    /// The `auth` value a backend gave `POST /_party/connect` (or `app.rooms.connect`), from the
+    /// connection token the client presented; `nil` without one.
+    public var auth: JSONPayload?
 
     /// Creates a request.
     public init(
@@ -34,7 +37,8 @@ public struct Request: Sendable {
         headers: HTTPFields = [:],
         body: ByteBuffer = ByteBuffer(),
         user: User? = nil,
-        properties: [String: String] = [:]
+        properties: [String: String] = [:],
+        auth: JSONPayload? = nil
     ) {
         self.method = method
         self.uri = uri
@@ -44,6 +48,7 @@ public struct Request: Sendable {
         self.body = body
         self.user = user
         self.properties = properties
+        self.auth = auth
     }
 
     /// The first value of a query parameter.

@@ -43,6 +43,10 @@ package struct ConnectionDriver: Sendable {
         } catch {
             await fail(instance, error)
         }
+        if registered, let closing = slot.terminationClose {
+            // The room started terminating meanwhile and may not have seen this connection.
+            connection.close(code: closing.code, reason: closing.reason)
+        }
         return registered
     }
 
@@ -77,6 +81,7 @@ package struct ConnectionDriver: Sendable {
         connection.finishWriting()
         slot.room.remove(connection)
         slot.room.services.metrics.connections.decrement()
+        guard !connection.isDropped else { return }
         do {
             let instance = try await slot.acquire()
             defer { slot.release() }

@@ -48,6 +48,10 @@ public final class Room: Sendable {
     /// The current time from the application's clock (the injected clock in tests).
     public var now: Date { services.clock.now }
 
+    /// The `env` the room was spawned with through the control API (empty otherwise); kept
+    /// across activations while the server remembers the room.
+    public var env: [String: String] { services.directory.environment(key) }
+
     // MARK: Alarms
 
     /// Sets the room's one alarm to `date`, replacing any earlier one; durable when it returns.
@@ -119,6 +123,11 @@ public final class Room: Sendable {
     /// Number of connections registered with the room (open or closing).
     public var connectionCount: Int {
         members.withLock { $0.all.count }
+    }
+
+    /// Every connection registered with the room, open or closing.
+    package var registeredConnections: [Connection] {
+        members.withLock { Array($0.all.values) }
     }
 
     package func add(_ connection: Connection) {

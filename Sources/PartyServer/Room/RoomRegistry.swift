@@ -61,7 +61,8 @@ package final class RoomRegistry: Sendable {
     /// Number of registered slots (live, hibernated with connections, or in use).
     package var slotCount: Int { slots.withLock { $0.count } }
 
-    private func removeIfUnused(_ slot: RoomSlot) {
+    /// Removes `slot` from the registry if nothing uses it any more.
+    package func removeIfUnused(_ slot: RoomSlot) {
         slots.withLock { slots in
             let key = slot.room.key
             guard slots[key] === slot, slot.isUnused else { return }

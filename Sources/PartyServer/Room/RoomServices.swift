@@ -1,7 +1,7 @@
 import Logging
 
-/// What rooms share in one application: the storage engine, alarms, idle timers, the clock and
-/// the metrics.
+/// What rooms share in one application: the storage engine, alarms, idle timers, the clock,
+/// the metrics and the control directory.
 package final class RoomServices: Sendable {
     /// The storage engine every room's storage, snapshot and alarm goes through.
     package let engine: StorageEngine
@@ -15,14 +15,20 @@ package final class RoomServices: Sendable {
     package let idleTimers: TimerScheduler<RoomKey>
     /// Worker accounts, checked before any room wakes.
     package let workers: WorkerAccounts
+    /// Statuses, keys and spawn settings of rooms (the session control API).
+    package let directory: RoomDirectory
 
-    package init(engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger) {
+    package init(
+        engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
+        control: ControlConfiguration = ControlConfiguration()
+    ) {
         self.engine = engine
         self.clock = clock
         self.metrics = metrics
         self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
         self.idleTimers = TimerScheduler(clock: clock)
         self.workers = WorkerAccounts(engine: engine)
+        self.directory = RoomDirectory(configuration: control, clock: clock)
     }
 
     /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).

@@ -17,11 +17,12 @@ package final class RoomSlot: Sendable {
     let messagesIn: CoreMetrics.Counter
     /// The server type's auto-response, if any.
     let autoResponse: AutoResponse?
-    private let clock: any PartyClock
+    let clock: any PartyClock
     private let idleAfter: TimeInterval
-    private let state: Mutex<SlotState>
+    /// The slot's state (internal for the extensions in `RoomSlot+Start.swift` and `RoomSlot+Termination.swift`).
+    let state: Mutex<SlotState>
 
-    private struct SlotState {
+    struct SlotState {
         var phase: Phase = .idle
         var generation: UInt64 = 0
         /// Events holding the instance (between `acquire` and `release`).
@@ -32,9 +33,20 @@ package final class RoomSlot: Sendable {
         var idleTimerArmed = false
         /// Whether the actor was released by hibernation (rather than never started or evicted).
         var hibernated = false
+        /// The activation the room runs (`RoomDirectory`); nil until the next start begins one.
+        var activation: UInt64?
+        /// Whether the activation was spawned through the control API: the room then stays in
+        /// memory (never evicted or removed from the registry) until the activation terminates.
+        var pinned = false
+        /// Set while the activation terminates: how connections are closed.
+        var termination: Termination?
+        /// Tasks inside `acquire` waiting for a start or a stop to finish.
+        var waiting = 0
+        /// A termination waiting until nothing holds or waits for the room and it has no connections.
+        var drained: CheckedContinuation<Void, Never>?
     }
 
-    private enum Phase {
+    enum Phase {
         case idle
         case starting(generation: UInt64, Task<any Server, any Error>)
         case live(any Server)
@@ -57,29 +69,58 @@ package final class RoomSlot: Sendable {
 
     /// The live instance for one event, starting it (restore snapshot, `onStart`) if needed.
     /// Pair every successful call with `release()`. Throws if the room failed to start.
-    package func acquire() async throws -> any Server {
+    ///
+    /// A start without an activation begins one in the `RoomDirectory` (or adopts the one a
+    /// control-API spawn scheduled); with `expecting`, only that scheduled activation is started.
+    package func acquire(expecting activation: UInt64? = nil) async throws -> any Server {
+        var waited = false
         while true {
             let step = state.withLock { state -> Step in
+                if waited { state.waiting -= 1 }
                 switch state.phase {
                 case .live(let instance):
                     state.inFlight += 1
                     return .ready(instance)
                 case .starting(_, let task):
+                    state.waiting += 1
                     return .starting(task)
                 case .stopping(let task):
+                    state.waiting += 1
                     return .stopping(task)
                 case .idle:
+                    if state.activation == nil {
+                        guard let adopted = room.services.directory.beginActivation(room.key, expecting: activation) else { return .refused }
+                        state.activation = adopted.activation
+                        state.pinned = adopted.pinned
+                    } else if let activation, activation != state.activation {
+                        return .refused
+                    }
                     state.generation &+= 1
                     let generation = state.generation
-                    let task = Task { try await self.start(generation: generation) }
+                    let current = state.activation ?? 0
+                    let task = Task { try await self.start(generation: generation, activation: current) }
                     state.phase = .starting(generation: generation, task)
+                    state.waiting += 1
                     return .starting(task)
                 }
             }
+            waited = false
             switch step {
-            case .ready(let instance): return instance
-            case .starting(let task): _ = try await task.value
-            case .stopping(let task): await task.value
+            case .ready(let instance):
+                return instance
+            case .starting(let task):
+                waited = true
+                do {
+                    _ = try await task.value
+                } catch {
+                    leaveWaiting()
+                    throw error
+                }
+            case .stopping(let task):
+                waited = true
+                await task.value
+            case .refused:
+                throw ActivationEnded()
             }
         }
     }
@@ -88,19 +129,23 @@ package final class RoomSlot: Sendable {
         case ready(any Server)
         case starting(Task<any Server, any Error>)
         case stopping(Task<Void, Never>)
+        case refused
     }
 
     /// Ends an event that `acquire()` started; arms the idle timer when the room becomes idle.
     package func release() {
         let now = clock.now
+        var drained: CheckedContinuation<Void, Never>?
         let deadline = state.withLock { state -> Date? in
             state.inFlight -= 1
             guard state.inFlight == 0 else { return nil }
+            if state.termination != nil { drained = state.takeDrained(connections: room.connectionCount) }
             state.lastActivity = now
             guard !state.idleTimerArmed else { return nil }
             state.idleTimerArmed = true
             return now.addingTimeInterval(idleAfter)
         }
+        drained?.resume()
         if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
     }
 
@@ -127,38 +172,6 @@ package final class RoomSlot: Sendable {
     /// Whether the room hibernated and has not woken since.
     package var isHibernated: Bool { state.withLock { $0.hibernated } }
 
-    private func start(generation: UInt64) async throws -> any Server {
-        let instance = registration.make(room)
-        var restored = false
-        do {
-            if registration.snapshots, let snapshotting = instance as? any Snapshotting,
-                let data = try await room.services.engine.loadSnapshot(server: room.server, room: room.name)
-            {
-                try await snapshotting.restore(encoded: data)
-                restored = true
-            }
-            try await instance.onStart()
-        } catch {
-            room.logger.error("onStart failed; the room is discarded and the next request retries", metadata: ["error": "\(error)"])
-            state.withLock { state in
-                if case .starting(let current, _) = state.phase, current == generation {
-                    state.phase = .idle
-                }
-            }
-            throw PartyError.startFailed("\(error)")
-        }
-        let wasHibernated = state.withLock { state -> Bool in
-            state.phase = .live(instance)
-            defer { state.hibernated = false }
-            return state.hibernated
-        }
-        metrics.roomsLive.increment()
-        if wasHibernated { metrics.roomsHibernated.decrement() }
-        if wasHibernated || restored { metrics.wakes.increment() }
-        room.logger.debug("room started", metadata: ["restored": "\(restored)"])
-        return instance
-    }
-
     // MARK: Idle
 
     /// The idle timer fired: hibernates or evicts the room if it has been idle long enough,
@@ -167,14 +180,14 @@ package final class RoomSlot: Sendable {
         let now = room.services.clock.now
         let decision = state.withLock { state -> IdleDecision in
             state.idleTimerArmed = false
-            guard case .live(let instance) = state.phase, state.inFlight == 0 else { return .nothing }
+            guard case .live(let instance) = state.phase, state.inFlight == 0, state.termination == nil else { return .nothing }
             let due = state.lastActivity.addingTimeInterval(idleAfter)
             if now < due {
                 state.idleTimerArmed = true
                 return .rearm(due)
             }
             let hibernate = registration.options.hibernate
-            guard hibernate || room.connectionCount == 0 else { return .nothing }
+            guard hibernate || (room.connectionCount == 0 && !state.pinned) else { return .nothing }
             let task = Task { await self.stop(instance, hibernate: hibernate) }
             state.phase = .stopping(task)
             return .stopping(task)
@@ -197,7 +210,7 @@ package final class RoomSlot: Sendable {
     @discardableResult
     package func hibernateNow() async -> Bool {
         let task = state.withLock { state -> Task<Void, Never>? in
-            guard case .live(let instance) = state.phase, state.inFlight == 0 else { return nil }
+            guard case .live(let instance) = state.phase, state.inFlight == 0, state.termination == nil else { return nil }
             let task = Task { await self.stop(instance, hibernate: true) }
             state.phase = .stopping(task)
             return task
@@ -228,9 +241,19 @@ package final class RoomSlot: Sendable {
                 return
             }
         }
+        let directory = room.services.directory
         state.withLock { state in
             state.phase = .idle
             state.hibernated = hibernate
+            guard let activation = state.activation else { return }
+            if hibernate {
+                directory.setHibernated(room.key, activation: activation, true)
+            } else {
+                // Eviction ends the activation.
+                state.activation = nil
+                state.pinned = false
+                directory.end(room.key, activation: activation, reason: .swept)
+            }
         }
         metrics.roomsLive.decrement()
         if hibernate {
@@ -254,13 +277,13 @@ package final class RoomSlot: Sendable {
     func removeUser() -> Bool {
         state.withLock { state in
             state.users -= 1
-            return state.users == 0 && Self.isIdle(state)
+            return state.users == 0 && !state.pinned && Self.isIdle(state)
         }
     }
 
     /// Whether nothing uses the slot and no actor is live (called under the registry's lock).
     var isUnused: Bool {
-        state.withLock { $0.users == 0 && Self.isIdle($0) }
+        state.withLock { $0.users == 0 && !$0.pinned && Self.isIdle($0) }
     }
 
     private static func isIdle(_ state: SlotState) -> Bool {
@@ -268,10 +291,16 @@ package final class RoomSlot: Sendable {
         return false
     }
 
-    /// The slot leaves the registry (called under the registry's lock, once `isUnused`).
+    /// The slot leaves the registry (called under the registry's lock, once `isUnused`); a room
+    /// that hibernated without connections ends its activation here (`swept`).
     func retire() {
+        let directory = room.services.directory
         let hibernated = state.withLock { state -> Bool in
             defer { state.hibernated = false }
+            if let activation = state.activation {
+                state.activation = nil
+                directory.end(room.key, activation: activation, reason: .swept)
+            }
             return state.hibernated
         }
         if hibernated { metrics.roomsHibernated.decrement() }

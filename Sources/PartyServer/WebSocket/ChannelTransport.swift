@@ -21,6 +21,11 @@ struct ChannelTransport: ConnectionTransport {
 }
 
 extension ChannelTransport {
+    /// Closes the channel now.
+    func abort() {
+        channel.close(promise: nil)
+    }
+
     /// Waits until the channel is closed.
     func closed() async throws {
         try await channel.closeFuture.get()

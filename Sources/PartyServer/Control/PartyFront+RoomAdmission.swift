@@ -1,0 +1,51 @@
+import HTTPTypes
+
+extension PartyFront {
+    /// The control API's rules for a connection or request, before any room wakes (called just
+    /// before worker authentication):
+    ///
+    /// - a room that is terminating refuses newcomers with 503 (`Retry-After: 1`);
+    /// - a room spawned with a user requires a valid connection token (`?token=` or
+    ///   `Authorization: Bearer`), else 401;
+    /// - a valid token makes its user the request's `user` and its `auth` the request's `auth`.
+    ///
+    /// A token that is not valid for this room is ignored for rooms that do not require one, so
+    /// rooms keep their own `token` parameter. Without a token this is one dictionary lookup.
+    func admitToRoom(_ request: inout Request, lobby: Lobby) async -> Response? {
+        let directory = registry.services.directory
+        let admission = directory.admission(RoomKey(server: lobby.server, name: lobby.name))
+        if admission?.isTerminating == true {
+            var response = Response.error(.serviceUnavailable, "the room is terminating; connect again once it has terminated")
+            response.headers[.retryAfter] = "1"
+            return response
+        }
+        let requiresToken = admission?.requiresToken ?? false
+        guard let token = Self.connectionToken(in: request) else {
+            guard !requiresToken else {
+                logger.info("refused a connection without a token", metadata: ["target": "\(request.uri.prefix(200))"])
+                return .error(.unauthorized, "this room requires a connection token: pass the token from connect as ?token= or Authorization: Bearer")
+            }
+            return nil
+        }
+        guard let grant = await directory.tokens.verify(token, server: lobby.server, name: lobby.name) else {
+            guard !requiresToken else {
+                logger.info("refused an invalid connection token", metadata: ["target": "\(request.uri.prefix(200))"])
+                return .error(.unauthorized, "the connection token is invalid, expired, or for another room; ask the backend for a new one")
+            }
+            return nil
+        }
+        request.user = User(id: grant.user)
+        request.auth = grant.auth
+        return nil
+    }
+
+    /// The `token` query parameter, else an `Authorization: Bearer` value.
+    static func connectionToken(in request: Request) -> String? {
+        if let token = request.queryValue("token"), !token.isEmpty { return token }
+        guard let authorization = request.headers[.authorization] else { return nil }
+        let scheme = authorization.prefix(7)
+        guard scheme == "Bearer " || scheme == "bearer " else { return nil }
+        let token = authorization.dropFirst(7)
+        return token.isEmpty ? nil : String(token)
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+extension RoomControl {
+    /// The close code for connections of a room that reached its lifetime limit.
+    public static let lifetimeCloseCode = 4000
+
+    /// A limit timer of a spawned activation fired: the lifetime limit terminates the room
+    /// (connections closed with 4000 `keyexpired`); the idle check terminates it (`swept`) once
+    /// it has had no connection and no event for `maxIdle`, else checks again later.
+    func timerFired(_ timer: ControlTimer) async {
+        guard let registry = try? registry(), let registration = registry.registration(named: timer.room.server) else { return }
+        let directory = registry.services.directory
+        guard let active = directory.activeActivation(timer.room), active.activation == timer.activation, let spawn = active.spawn else { return }
+        switch timer.kind {
+        case .lifetime:
+            await terminate(
+                registration, timer.room, activation: timer.activation, reason: .keyexpired, hard: false,
+                code: Self.lifetimeCloseCode, text: TerminationReason.keyexpired.rawValue, in: registry
+            )
+        case .idle:
+            let now = directory.clock.now
+            let slot = registry.existingSlot(timer.room)
+            if let slot, slot.room.connectionCount > 0 {
+                directory.timers.schedule(timer, at: now.addingTimeInterval(spawn.maxIdle.timeInterval))
+                return
+            }
+            let idleSince = max(slot?.lastActivity ?? .distantPast, spawn.spawnedAt)
+            let due = idleSince.addingTimeInterval(spawn.maxIdle.timeInterval)
+            guard now >= due else {
+                directory.timers.schedule(timer, at: due)
+                return
+            }
+            await terminate(
+                registration, timer.room, activation: timer.activation, reason: .swept, hard: false,
+                code: CloseCode.goingAway, text: TerminationReason.swept.rawValue, in: registry
+            )
+        }
+    }
+}

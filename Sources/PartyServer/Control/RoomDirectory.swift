@@ -1,0 +1,212 @@
+import DequeModule
+import Foundation
+import Synchronization
+
+/// The control API's record of every room: the statuses of its current activation, the keys
+/// live rooms hold, spawn settings, and who watches the statuses.
+///
+/// Rooms report their lifecycle here only on transitions (start, ready, hibernation, end), never
+/// per message or connection. Get-or-create by key happens under one lock, so concurrent
+/// `connect` calls with one key create one room.
+package final class RoomDirectory: Sendable {
+    /// The control API's configuration.
+    package let configuration: ControlConfiguration
+    /// The limit timers of spawned activations (run by the application).
+    package let timers: TimerScheduler<ControlTimer>
+    /// Signs and checks connection tokens.
+    package let tokens: ConnectionTokens
+    let clock: any PartyClock
+    let state: Mutex<DirectoryState>
+
+    /// Everything behind the directory's lock.
+    struct DirectoryState {
+        var records: [RoomKey: RoomRecord] = [:]
+        var keys: [KeyBinding: String] = [:]
+        /// Terminated activations, oldest first, to forget beyond the retention limit.
+        var retired: Deque<(RoomKey, UInt64)> = []
+        var watchers: [UInt64: AsyncStream<RoomStatusEvent>.Continuation] = [:]
+        var nextSubscriber: UInt64 = 0
+        var isShutDown = false
+    }
+
+    package init(configuration: ControlConfiguration, clock: any PartyClock) {
+        self.configuration = configuration
+        self.clock = clock
+        self.timers = TimerScheduler(clock: clock)
+        self.tokens = ConnectionTokens(clock: clock, lifetime: configuration.tokenLifetime)
+        self.state = Mutex(DirectoryState())
+    }
+
+    // MARK: Spawning
+
+    /// The room `connect` found or created.
+    package struct Connected: Sendable {
+        package var name: String
+        package var spawned: Bool
+        package var status: RoomStatus
+        package var activation: UInt64
+    }
+
+    /// Finds the live room holding `key` or, with `spawn`, creates one (both atomically); with
+    /// `spawn` and no key, always creates one. A created room's activation is `scheduled`.
+    package func connect(server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool) throws(ControlError) -> Connected {
+        let now = clock.now
+        let maxIdle = spawn?.maxIdle ?? configuration.defaultMaxIdle
+        let outcome = try state.withLock { (state) throws(ControlError) -> Connected in
+            if let key, let name = state.keys[KeyBinding(server: server, key: key)],
+                let record = state.records[RoomKey(server: server, name: name)], record.isLive, let status = record.status
+            {
+                return Connected(name: name, spawned: false, status: status, activation: record.activation)
+            }
+            guard let spawn else { throw .keyUnheld(key ?? "") }
+            let name = UUID().uuidString.lowercased()
+            let roomKey = RoomKey(server: server, name: name)
+            var record = RoomRecord()
+            record.activation = 1
+            record.entries = [RoomRecord.Entry(status: .scheduled, time: now)]
+            record.spawn = SpawnedActivation(key: key, spawnedAt: now, lifetimeLimit: spawn.lifetimeLimit, maxIdle: maxIdle)
+            record.env = spawn.env
+            record.requiresToken = requiresToken
+            state.records[roomKey] = record
+            if let key { state.keys[KeyBinding(server: server, key: key)] = name }
+            state.broadcast(record.event(0, key: roomKey))
+            return Connected(name: name, spawned: true, status: .scheduled, activation: 1)
+        }
+        if outcome.spawned, let spawn {
+            let room = RoomKey(server: server, name: outcome.name)
+            if let lifetime = spawn.lifetimeLimit {
+                timers.schedule(ControlTimer(room: room, activation: 1, kind: .lifetime), at: now.addingTimeInterval(lifetime.timeInterval))
+            }
+            timers.schedule(ControlTimer(room: room, activation: 1, kind: .idle), at: now.addingTimeInterval(maxIdle.timeInterval))
+        }
+        return outcome
+    }
+
+    // MARK: Lifecycle (called by the room's slot)
+
+    /// An activation a slot runs: its number, and whether it was spawned (which keeps the room in
+    /// memory until it terminates).
+    package struct Adopted: Sendable {
+        package var activation: UInt64
+        package var pinned: Bool
+    }
+
+    /// A room starts without an activation: adopts the spawned activation waiting in `scheduled`,
+    /// or begins a new one. With `expecting`, adopts only that activation (else returns nil).
+    package func beginActivation(_ key: RoomKey, expecting: UInt64? = nil) -> Adopted? {
+        let now = clock.now
+        var ended: UInt64?
+        let adopted = state.withLock { state -> Adopted? in
+            var record = state.records[key] ?? RoomRecord()
+            if record.isActive {
+                if record.status == .scheduled, expecting == nil || expecting == record.activation {
+                    return Adopted(activation: record.activation, pinned: record.spawn != nil)
+                }
+                guard expecting == nil else { return nil }
+                // A slot lost track of it (not expected): end it before starting anew.
+                ended = record.activation
+                state.append(.terminated, reason: .swept, at: now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
+            } else if expecting != nil {
+                return nil
+            }
+            record.activation &+= 1
+            record.entries = [RoomRecord.Entry(status: .scheduled, time: now)]
+            record.spawn = nil
+            record.hibernated = false
+            state.records[key] = record
+            state.broadcast(record.event(0, key: key))
+            return Adopted(activation: record.activation, pinned: false)
+        }
+        if let ended { cancelTimers(key, activation: ended) }
+        return adopted
+    }
+
+    /// Records that activation `activation` of `key` reached `status` (ignored unless it moves the
+    /// activation forward). Returns whether it was recorded.
+    @discardableResult
+    package func advance(_ key: RoomKey, activation: UInt64, to status: RoomStatus, reason: TerminationReason? = nil) -> Bool {
+        let now = clock.now
+        let recorded = state.withLock { state -> Bool in
+            guard var record = state.records[key], record.activation == activation,
+                let current = record.status, current < status
+            else { return false }
+            state.append(status, reason: reason, at: now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
+            return true
+        }
+        if recorded && status == .terminated { cancelTimers(key, activation: activation) }
+        return recorded
+    }
+
+    /// Ends an activation: `terminating` (except after a failed start), then `terminated` with `reason`.
+    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
+        if reason != .internalerror && reason != .startuptimeout {
+            advance(key, activation: activation, to: .terminating)
+        }
+        advance(key, activation: activation, to: .terminated, reason: reason)
+    }
+
+    /// Ends `activation` if it is still `scheduled` (spawned, not started); returns whether it did.
+    package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
+        let scheduled = state.withLock { state in
+            state.records[key].map { $0.activation == activation && $0.status == .scheduled } ?? false
+        }
+        guard scheduled else { return false }
+        end(key, activation: activation, reason: reason)
+        return true
+    }
+
+    /// Records whether the room is hibernated (no event: hibernation is a flag on `ready`).
+    package func setHibernated(_ key: RoomKey, activation: UInt64, _ hibernated: Bool) {
+        state.withLock { state in
+            guard state.records[key]?.activation == activation else { return }
+            state.records[key]?.hibernated = hibernated
+        }
+    }
+
+    private func cancelTimers(_ key: RoomKey, activation: UInt64) {
+        timers.cancel(ControlTimer(room: key, activation: activation, kind: .lifetime))
+        timers.cancel(ControlTimer(room: key, activation: activation, kind: .idle))
+    }
+}
+
+extension RoomDirectory.DirectoryState {
+    /// Appends a status to `record`, stores it, and tells its subscribers and the watchers; an
+    /// ending status releases the room's key, `terminated` ends its streams.
+    mutating func append(_ status: RoomStatus, reason: TerminationReason? = nil, at time: Date, to record: inout RoomRecord, key: RoomKey, retention: Int) {
+        record.entries.append(RoomRecord.Entry(status: status, time: time, reason: reason))
+        if status != .ready { record.hibernated = false }
+        let event = record.event(record.entries.count - 1, key: key)
+        for continuation in record.subscribers.values {
+            continuation.yield(event)
+        }
+        broadcast(event)
+        if status.isEnding, let held = record.spawn?.key {
+            let binding = KeyBinding(server: key.server, key: held)
+            if keys[binding] == key.name { keys[binding] = nil }
+        }
+        if status == .terminated {
+            for continuation in record.subscribers.values {
+                continuation.finish()
+            }
+            record.subscribers = [:]
+            retired.append((key, record.activation))
+        }
+        records[key] = record
+        if status == .terminated { forgetBeyond(retention) }
+    }
+
+    /// Sends `event` to every watcher of all rooms.
+    func broadcast(_ event: RoomStatusEvent) {
+        for continuation in watchers.values {
+            continuation.yield(event)
+        }
+    }
+
+    /// Forgets the oldest terminated rooms beyond `retention`.
+    mutating func forgetBeyond(_ retention: Int) {
+        while retired.count > max(retention, 0), let (key, activation) = retired.popFirst() {
+            guard let record = records[key], record.activation == activation, !record.isActive else { continue }
+            records[key] = nil
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+
+/// What the control API knows about one room: the statuses of its current (or last) activation,
+/// who watches them, and the settings it was spawned with. Lives in `RoomDirectory`, behind its lock.
+struct RoomRecord {
+    /// One status reached.
+    struct Entry {
+        var status: RoomStatus
+        var time: Date
+        var reason: TerminationReason?
+    }
+
+    /// The current (or last) activation's number; 0 before the first.
+    var activation: UInt64 = 0
+    /// The statuses of that activation, in order (at most one per status).
+    var entries: [Entry] = []
+    /// Status streams of that activation.
+    var subscribers: [UInt64: AsyncStream<RoomStatusEvent>.Continuation] = [:]
+    /// Whether the room is hibernated.
+    var hibernated = false
+    /// Set while the activation was spawned through the control API: its key and limits.
+    var spawn: SpawnedActivation?
+    /// `room.env`: from the last spawn, kept across activations.
+    var env: [String: String] = [:]
+    /// Whether connections must present a connection token (the room was spawned with a user).
+    var requiresToken = false
+
+    /// The latest status, if the room ever started.
+    var status: RoomStatus? { entries.last?.status }
+
+    /// Whether the activation has begun and not terminated.
+    var isActive: Bool {
+        guard let status else { return false }
+        return status != .terminated
+    }
+
+    /// Whether the activation has begun and is neither terminating nor terminated.
+    var isLive: Bool {
+        guard let status else { return false }
+        return !status.isEnding
+    }
+
+    /// The event for entry `index` (0-based) of the current activation.
+    func event(_ index: Int, key: RoomKey) -> RoomStatusEvent {
+        let entry = entries[index]
+        return RoomStatusEvent(
+            server: key.server, name: key.name, activation: activation, sequence: index + 1,
+            status: entry.status, time: entry.time, terminationReason: entry.reason,
+            hibernated: hibernated && entry.status == .ready
+        )
+    }
+
+    /// The latest event, if any.
+    func latest(key: RoomKey) -> RoomStatusEvent? {
+        entries.isEmpty ? nil : event(entries.count - 1, key: key)
+    }
+}
+
+/// The limits and key of an activation spawned through the control API.
+struct SpawnedActivation {
+    /// The key the activation holds, if any (released when it starts terminating).
+    var key: String?
+    /// When it was spawned.
+    var spawnedAt: Date
+    /// Its lifetime limit, if any.
+    var lifetimeLimit: Duration?
+    /// Its idle limit.
+    var maxIdle: Duration
+}
+
+/// A key held by a live room: keys are per server type.
+struct KeyBinding: Hashable {
+    var server: String
+    var key: String
+}
