@@ -65,6 +65,7 @@ public final class PartyApplication: Service, Sendable {
     public func run() async throws {
         started.withLock { $0 = true }
         try Self.validate(prefix: configuration.prefix)
+        try Self.validateControl(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         let registrations = self.registrations.withLock { $0 }
         let routeNames = registrations.map(\.routeName)
@@ -90,11 +91,12 @@ public final class PartyApplication: Service, Sendable {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
         let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
+        let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), logger: logger)
         let configuration = self.configuration
         let logger = self.logger
         let onServerRunning = self.onServerRunning
         let application = Application(
-            responder: PartyHTTPResponder(front: front),
+            responder: PartyHTTPResponder(front: front, control: control),
             server: HTTPServerBuilder { responder in PartyChannel(responder: responder, front: front) },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
@@ -155,9 +157,29 @@ public final class PartyApplication: Service, Sendable {
     }
 
     private static func loadDemoPage() -> ByteBuffer? {
-        guard let url = Bundle.module.url(forResource: "index", withExtension: "html", subdirectory: "public"),
+        loadPage("index")
+    }
+
+    /// A page from the bundled `public` folder.
+    private static func loadPage(_ name: String) -> ByteBuffer? {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "html", subdirectory: "public"),
             let data = try? Data(contentsOf: url)
         else { return nil }
         return ByteBuffer(bytes: data)
+    }
+}
+
+extension PartyApplication {
+    /// Checks the control API's prefix when the HTTP API is on: valid, and apart from the rooms'.
+    static func validateControl(_ configuration: PartyConfiguration) throws {
+        guard configuration.control.isHTTPEnabled else { return }
+        let control = configuration.control.prefix
+        try validate(prefix: control)
+        let rooms = configuration.prefix
+        guard control != rooms, !control.hasPrefix(rooms + "/"), !rooms.hasPrefix(control + "/") else {
+            throw ControlError.invalidArgument(
+                "the control API prefix \(control.debugDescription) overlaps the rooms' prefix \(rooms.debugDescription); choose another control.prefix"
+            )
+        }
     }
 }
