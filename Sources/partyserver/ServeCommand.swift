@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import PartyRooms
 import PartyServer
@@ -42,6 +43,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Idle seconds before a ready-made room hibernates (counter) or, with no connections, is evicted (chat); fractions allowed.", valueName: "seconds"))
     var hibernateAfter: Double = 10
 
+    @Option(
+        help: ArgumentHelp(
+            "Key of the session control API and inspector under /_party/ (sent as Authorization: Bearer KEY). Without it, PARTYSERVER_API_KEY is used; without either, the API is off.",
+            valueName: "key"
+        )
+    )
+    var apiKey: String?
+
     /// Rejects option values the server cannot use, with a message naming the option.
     func validate() throws {
         guard (0...65535).contains(port) else {
@@ -58,6 +67,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try Self.validatePrefix(prefix)
         _ = try Self.cors(from: corsOrigins)
+        if let apiKey, apiKey.isEmpty {
+            throw ValidationError("--api-key must not be empty; leave it out to turn the control API off")
+        }
+    }
+
+    /// The control API key: `--api-key`, else a non-empty `PARTYSERVER_API_KEY`.
+    static func apiKey(option: String?, environment: [String: String]) -> String? {
+        if let option { return option }
+        guard let value = environment["PARTYSERVER_API_KEY"], !value.isEmpty else { return nil }
+        return value
     }
 
     /// Sets up logging, registers the ready-made rooms and serves until SIGTERM or SIGINT.
@@ -73,9 +92,14 @@ struct ServeCommand: AsyncParsableCommand {
             port: port,
             dataDirectory: dataDir,
             prefix: prefix,
-            cors: try Self.cors(from: corsOrigins)
+            cors: try Self.cors(from: corsOrigins),
+            control: ControlConfiguration(apiKey: Self.apiKey(option: apiKey, environment: ProcessInfo.processInfo.environment))
         )
-        let app = PartyApplication(configuration: configuration, logger: Logger(label: "partyserver"))
+        let logger = Logger(label: "partyserver")
+        if configuration.control.isHTTPEnabled {
+            logger.notice("session control API enabled", metadata: ["path": "/\(configuration.control.prefix)/"])
+        }
+        let app = PartyApplication(configuration: configuration, logger: logger)
         try ReadyMadeRooms.register(in: app, hibernateAfter: .milliseconds(Int64((hibernateAfter * 1000).rounded())))
         do {
             try await app.runService()
