@@ -13,6 +13,9 @@ public struct ControlConfiguration: Sendable {
     public var startupTimeout: Duration
     /// How long a connection token from `connect` is valid. Default 5 minutes.
     public var tokenLifetime: Duration
+    /// How long a soft termination waits for hooks (`onClose`, hooks in flight) to finish after
+    /// closing the connections; then it finishes as a hard one. Default 30 s.
+    public var terminationGrace: Duration
     /// The idle limit of rooms spawned without `max_idle_seconds`: terminated after this long
     /// without connections. Default 5 minutes.
     public var defaultMaxIdle: Duration
@@ -35,6 +38,7 @@ public struct ControlConfiguration: Sendable {
         apiKey: String? = nil,
         startupTimeout: Duration = .seconds(30),
         tokenLifetime: Duration = .seconds(300),
+        terminationGrace: Duration = .seconds(30),
         defaultMaxIdle: Duration = .seconds(300),
         readyTimeout: Duration = .seconds(60),
         streamHeartbeat: Duration = .seconds(15),
@@ -45,6 +49,7 @@ public struct ControlConfiguration: Sendable {
         self.apiKey = apiKey
         self.startupTimeout = startupTimeout
         self.tokenLifetime = tokenLifetime
+        self.terminationGrace = terminationGrace
         self.defaultMaxIdle = defaultMaxIdle
         self.readyTimeout = readyTimeout
         self.streamHeartbeat = streamHeartbeat
@@ -60,7 +65,8 @@ extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConver
     /// The fields with the API key redacted.
     public var description: String {
         "ControlConfiguration(prefix: \(prefix.debugDescription), apiKey: \(apiKey == nil ? "nil" : "<redacted>"), "
-            + "startupTimeout: \(startupTimeout), tokenLifetime: \(tokenLifetime), defaultMaxIdle: \(defaultMaxIdle), "
+            + "startupTimeout: \(startupTimeout), tokenLifetime: \(tokenLifetime), terminationGrace: \(terminationGrace), "
+            + "defaultMaxIdle: \(defaultMaxIdle), "
             + "readyTimeout: \(readyTimeout), streamHeartbeat: \(streamHeartbeat), "
             + "retainedTerminatedRooms: \(retainedTerminatedRooms), publicURL: \(publicURL?.debugDescription ?? "nil"))"
     }

@@ -6,17 +6,20 @@ extension RoomControl {
 
     /// A limit timer of a spawned activation fired: the lifetime limit terminates the room
     /// (connections closed with 4000 `keyexpired`); the idle check terminates it (`swept`) once
-    /// it has had no connection and no event for `maxIdle`, else checks again later.
+    /// it has had no connection and no event for `maxIdle`, else checks again later. The
+    /// termination runs on its own, so the timer loop never waits for a room's hooks.
     func timerFired(_ timer: ControlTimer) async {
         guard let registry = try? registry(), let registration = registry.registration(named: timer.room.server) else { return }
         let directory = registry.services.directory
         guard let active = directory.activeActivation(timer.room), active.activation == timer.activation, let spawn = active.spawn else { return }
         switch timer.kind {
         case .lifetime:
-            await terminate(
-                registration, timer.room, activation: timer.activation, reason: .keyexpired, hard: false,
-                code: Self.lifetimeCloseCode, text: TerminationReason.keyexpired.rawValue, in: registry
-            )
+            Task {
+                await self.terminate(
+                    registration, timer.room, activation: timer.activation, reason: .keyexpired, hard: false,
+                    code: Self.lifetimeCloseCode, text: TerminationReason.keyexpired.rawValue, in: registry
+                )
+            }
         case .idle:
             let now = directory.clock.now
             let slot = registry.existingSlot(timer.room)
@@ -30,10 +33,12 @@ extension RoomControl {
                 directory.timers.schedule(timer, at: due)
                 return
             }
-            await terminate(
-                registration, timer.room, activation: timer.activation, reason: .swept, hard: false,
-                code: CloseCode.goingAway, text: TerminationReason.swept.rawValue, in: registry
-            )
+            Task {
+                await self.terminate(
+                    registration, timer.room, activation: timer.activation, reason: .swept, hard: false,
+                    code: CloseCode.goingAway, text: TerminationReason.swept.rawValue, in: registry
+                )
+            }
         }
     }
 }

@@ -52,6 +52,15 @@ extension RoomSlot {
         }
         guard let activation = begun else { return false }
         room.logger.info("terminating room", metadata: ["reason": "\(reason.rawValue)", "connections": "\(room.connectionCount)"])
+        // Hooks that do not finish within the grace period do not hold the room: it then stops at once.
+        let grace = directory.configuration.terminationGrace
+        let deadline = clock.now.addingTimeInterval(grace.timeInterval)
+        let watchdog = Task { [clock] in
+            guard (try? await clock.sleep(until: deadline)) != nil else { return }
+            self.room.logger.warning("hooks did not finish within the termination grace period; stopping the room at once", metadata: ["grace": "\(grace)"])
+            _ = await self.terminateHard(activation, reason: reason, termination: termination)
+        }
+        defer { watchdog.cancel() }
         while true {
             for connection in room.connections() {
                 connection.close(code: termination.code, reason: termination.reason)
