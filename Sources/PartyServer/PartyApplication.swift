@@ -170,10 +170,25 @@ public final class PartyApplication: Service, Sendable {
 }
 
 extension PartyApplication {
-    /// Checks the control API's prefix when the HTTP API is on: valid, and apart from the rooms'.
+    /// Checks the control configuration's durations and, when the HTTP API is on, its prefix:
+    /// valid, and apart from the rooms'.
     static func validateControl(_ configuration: PartyConfiguration) throws {
-        guard configuration.control.isHTTPEnabled else { return }
-        let control = configuration.control.prefix
+        let settings = configuration.control
+        let positive = [
+            ("startupTimeout", settings.startupTimeout), ("tokenLifetime", settings.tokenLifetime),
+            ("defaultMaxIdle", settings.defaultMaxIdle), ("streamHeartbeat", settings.streamHeartbeat),
+        ]
+        for (name, value) in positive where value <= .zero {
+            throw ControlError.invalidArgument("control.\(name) must be greater than zero, got \(value)")
+        }
+        for (name, value) in [("terminationGrace", settings.terminationGrace), ("readyTimeout", settings.readyTimeout)] where value < .zero {
+            throw ControlError.invalidArgument("control.\(name) must not be negative, got \(value)")
+        }
+        guard settings.retainedTerminatedRooms >= 0 else {
+            throw ControlError.invalidArgument("control.retainedTerminatedRooms must not be negative, got \(settings.retainedTerminatedRooms)")
+        }
+        guard settings.isHTTPEnabled else { return }
+        let control = settings.prefix
         try validate(prefix: control)
         let rooms = configuration.prefix
         guard control != rooms, !control.hasPrefix(rooms + "/"), !rooms.hasPrefix(control + "/") else {
