@@ -1,0 +1,77 @@
+import Foundation
+import PartyServerTesting
+import Synchronization
+import Testing
+
+#if os(Linux)
+import Glibc
+
+@Suite("Control: partyserver serve --api-key")
+struct ControlCommandLineTests {
+    /// The `partyserver` executable built beside the test bundle.
+    private var executable: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("partyserver").path
+    }
+
+    @Test("the key comes from --api-key, else PARTYSERVER_API_KEY, else the API is off; it never appears in the logs")
+    func apiKeySources() async throws {
+        let fromEnvironment = "env-key-\(UUID().uuidString)"
+        let fromFlag = "flag-key-\(UUID().uuidString)"
+        try await serve(arguments: [], environment: ["PARTYSERVER_API_KEY": fromEnvironment]) { port in
+            #expect(try await rooms(port, key: fromEnvironment) == 200)
+            #expect(try await rooms(port, key: "wrong") == 401)
+            let created = try await TestHTTPClient.request(
+                "POST", port: port, path: "/_party/connect", headers: [("Authorization", "Bearer \(fromEnvironment)")],
+                body: #"{"server":"counter","key":"cli","spawn":{}}"#
+            )
+            #expect(created.status == 200)
+            #expect(created.text.contains(#""url":"ws://127.0.0.1:\#(port)/parties/counter/"#))
+        } logs: { output in
+            #expect(!output.contains(fromEnvironment))
+        }
+        try await serve(arguments: ["--api-key", fromFlag], environment: ["PARTYSERVER_API_KEY": fromEnvironment]) { port in
+            let withFlag = try await rooms(port, key: fromFlag)
+            #expect(withFlag == 200)
+            #expect(try await rooms(port, key: fromEnvironment) == 401)
+        } logs: { output in
+            #expect(!output.contains(fromFlag) && !output.contains(fromEnvironment))
+        }
+        try await serve(arguments: [], environment: ["PARTYSERVER_API_KEY": ""]) { port in
+            let off = try await rooms(port, key: "")
+            #expect(off == 404)
+        } logs: { _ in }
+    }
+
+    /// The status of `GET /_party/rooms` with `key` as the bearer token.
+    private func rooms(_ port: Int, key: String) async throws -> Int {
+        try await TestHTTPClient.request("GET", port: port, path: "/_party/rooms", headers: [("Authorization", "Bearer \(key)")]).status
+    }
+
+    /// Runs `partyserver` with `arguments` and `environment` on a free port, calls `body` with the
+    /// port, stops it with SIGTERM and hands its output to `logs`.
+    private func serve(
+        arguments: [String], environment: [String: String], _ body: (Int) async throws -> Void, logs: (String) -> Void
+    ) async throws {
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("partyserver-cli-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let port = Mutex<Int?>(nil)
+        let process = try ChildProcess.spawn(
+            executable, arguments: ["--port", "0", "--data-dir", dataDirectory, "--log-level", "debug"] + arguments, environment: environment
+        ) { line in
+            guard let range = line.range(of: "listening on http://127.0.0.1:") else { return }
+            let digits = line[range.upperBound...].prefix { $0.isNumber }
+            port.withLock { $0 = Int(digits) }
+        }
+        defer {
+            process.signalGroup(SIGKILL)
+            process.reap()
+        }
+        try await waitUntil(timeout: .seconds(30), "the server logged its URL") { port.withLock { $0 } != nil }
+        try await body(try #require(port.withLock { $0 }))
+        process.signalGroup(SIGTERM)
+        try await waitUntil(timeout: .seconds(15), "the server exited") { process.hasFinished }
+        #expect(process.reap() == 0, "output:\n\(process.outputTail())")
+        logs(process.outputText)
+    }
+}
+#endif
