@@ -27,6 +27,18 @@ struct ControlConnectTests {
         }
     }
 
+    @Test("printing or dumping a configuration never shows the API key")
+    func keyIsRedacted() {
+        var configuration = PartyConfiguration()
+        configuration.control.apiKey = "do-not-print-me"
+        var dumped = ""
+        dump(configuration, to: &dumped)
+        for text in [String(describing: configuration), String(reflecting: configuration), "\(configuration.control)", dumped] {
+            #expect(!text.contains("do-not-print-me"))
+            #expect(text.contains("<redacted>"))
+        }
+    }
+
     @Test("a control prefix that overlaps the rooms' prefix, or a zero startup timeout, stops the server from starting")
     func invalidConfiguration() async throws {
         var overlapping = PartyConfiguration()
@@ -173,7 +185,10 @@ struct ControlConnectTests {
             #expect(try await failure(#"{"server":"session","key":"","spawn":{}}"#) == (400, "invalid-argument"))
             #expect(try await failure(#"{"spawn":{}}"#) == (400, "invalid-json"))
             #expect(try await failure("not json") == (400, "invalid-json"))
-            #expect(try await server.control("GET", "/connect").status == 405)
+            let wrongMethod = try await server.control("GET", "/connect")
+            #expect(wrongMethod.status == 405)
+            #expect(wrongMethod.header("Allow") == "POST")
+            #expect(try JSONValue.parse(wrongMethod.text)["code"] == "method-not-allowed")
             #expect(try await server.control("GET", "/rooms/session/nobody/status").status == 404)
             #expect(try await server.control("GET", "/nothing-here").status == 404)
         }

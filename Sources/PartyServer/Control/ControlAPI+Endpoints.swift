@@ -138,7 +138,7 @@ extension ControlAPI {
     /// The HTTP answer for a control error: `{"error", "status", "code"}`.
     static func response(for error: any Error) -> Response {
         guard let error = error as? ControlError else {
-            return .error(.internalServerError, "internal error")
+            return failure(.internalServerError, "internal error", code: "internal-error")
         }
         let status: HTTPResponse.Status =
             switch error.code {
@@ -148,6 +148,11 @@ extension ControlAPI {
             case .nothingToConnect, .invalidArgument, .invalidJSON: .badRequest
             case .tokenUnavailable: .internalServerError
             }
-        return json(ControlJSON.ErrorBody(error: error.description, status: status.code, code: error.identifier), status: status)
+        return failure(status, error.description, code: error.identifier)
+    }
+
+    /// A control API error: `{"error": message, "status": code, "code": identifier}`.
+    static func failure(_ status: HTTPResponse.Status, _ message: String, code: String) -> Response {
+        json(ControlJSON.ErrorBody(error: message, status: status.code, code: code), status: status)
     }
 }

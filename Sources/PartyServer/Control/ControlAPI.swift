@@ -85,9 +85,9 @@ struct ControlAPI: Sendable {
             let status = try await rooms.terminate(server: server, name: name, hard: hard)
             return .response(Self.json(ControlJSON.Status(status)))
         case (.invalid(let reason), _):
-            return .response(.error(.badRequest, reason))
+            return .response(Self.failure(.badRequest, reason, code: "invalid-argument"))
         case (.unknown, _), (.inspector, _):
-            return .response(.error(.notFound, "no such control endpoint; see the README's Session control API section"))
+            return .response(Self.failure(.notFound, "no such control endpoint; see the README's Session control API section", code: "not-found"))
         case (.connect, _), (.terminate, _):
             return .response(Self.methodNotAllowed("POST"))
         case (.rooms, _), (.events, _), (.status, _), (.statusStream, _):
@@ -144,13 +144,13 @@ struct ControlAPI: Sendable {
     }
 
     static var unauthorized: Response {
-        var response = Response.error(.unauthorized, "send the control API key as Authorization: Bearer KEY")
+        var response = failure(.unauthorized, "send the control API key as Authorization: Bearer KEY", code: "unauthorized")
         response.headers[.wwwAuthenticate] = "Bearer"
         return response
     }
 
     static func methodNotAllowed(_ allowed: String) -> Response {
-        var response = Response.error(.methodNotAllowed, "use \(allowed)")
+        var response = failure(.methodNotAllowed, "use \(allowed)", code: "method-not-allowed")
         response.headers[.allow] = allowed
         return response
     }

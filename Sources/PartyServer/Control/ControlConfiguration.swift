@@ -76,14 +76,15 @@ extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConver
 
     /// A mirror without the API key, so dumps and logs of a configuration never show it.
     public var customMirror: Mirror {
-        Mirror(self, children: ["prefix": prefix, "apiKey": apiKey == nil ? "nil" : "<redacted>", "startupTimeout": startupTimeout])
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
-    var timeInterval: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
+        Mirror(
+            self,
+            children: [
+                "prefix": prefix, "apiKey": apiKey == nil ? "nil" : "<redacted>", "startupTimeout": startupTimeout,
+                "tokenLifetime": tokenLifetime, "terminationGrace": terminationGrace, "defaultMaxIdle": defaultMaxIdle,
+                "readyTimeout": readyTimeout, "streamHeartbeat": streamHeartbeat,
+                "retainedTerminatedRooms": retainedTerminatedRooms, "publicURL": publicURL as Any,
+            ],
+            displayStyle: .struct
+        )
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// A JSON value carried as is, for example the `auth` a backend attaches to a connection token
-/// with `connect`; the room decodes it into its own type with `decode(_:)`.
+/// with `connect`; the room decodes it into its own type with `decode(_:)`. Numbers are kept as
+/// doubles, so integers beyond 2^53 lose precision: send those as strings.
 ///
 /// ```swift
 /// struct Grant: Decodable { var role: String }

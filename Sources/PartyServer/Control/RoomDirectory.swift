@@ -29,6 +29,7 @@ package final class RoomDirectory: Sendable {
         var isShutDown = false
     }
 
+    /// Creates an empty directory whose limits and tokens run on `clock`.
     package init(configuration: ControlConfiguration, clock: any PartyClock) {
         self.configuration = configuration
         self.clock = clock
@@ -41,9 +42,13 @@ package final class RoomDirectory: Sendable {
 
     /// The room `connect` found or created.
     package struct Connected: Sendable {
+        /// The room's name.
         package var name: String
+        /// Whether this call created it.
         package var spawned: Bool
+        /// Its status when found or created.
         package var status: RoomStatus
+        /// Its activation.
         package var activation: UInt64
     }
 
@@ -87,7 +92,9 @@ package final class RoomDirectory: Sendable {
     /// An activation a slot runs: its number, and whether it was spawned (which keeps the room in
     /// memory until it terminates).
     package struct Adopted: Sendable {
+        /// The activation's number.
         package var activation: UInt64
+        /// Whether the room stays in memory until the activation terminates (spawned).
         package var pinned: Bool
     }
 
