@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -81,13 +82,24 @@ public final class PartyApplication: Service, Sendable {
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
-        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
+        let tls = try configuration.tls?.makeConfiguration()
+        var authenticator: JWTAuthenticator?
+        if let jwt = configuration.jwt {
+            guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
+            authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
+        }
+        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator)
         let configuration = self.configuration
+        let scheme = tls == nil ? "http" : "https"
         let logger = self.logger
         let onServerRunning = self.onServerRunning
         let application = Application(
             responder: PartyHTTPResponder(front: front),
-            server: HTTPServerBuilder { responder in PartyChannel(responder: responder, front: front) },
+            server: HTTPServerBuilder { responder in
+                let channel = PartyChannel(responder: responder, front: front, secure: tls != nil)
+                guard let tls else { return channel }
+                return try TLSChannel(channel, tlsConfiguration: tls)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName
@@ -95,7 +107,7 @@ public final class PartyApplication: Service, Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.notice(
-                    "PartyServer listening on http://\(configuration.host):\(port)",
+                    "PartyServer listening on \(scheme)://\(configuration.host):\(port)",
                     metadata: ["servers": .string(registry.registrations.keys.sorted().joined(separator: ","))]
                 )
                 await onServerRunning?(port)

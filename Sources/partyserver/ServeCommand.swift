@@ -39,6 +39,15 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var corsOrigins: [String] = []
 
+    @Option(help: ArgumentHelp("PEM certificate chain for https/wss (with --tls-key).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    @OptionGroup(title: "Token authentication (any key makes every room require a valid token)")
+    var tokens: TokenKeyOptions
+
     @Option(help: ArgumentHelp("Idle seconds before a ready-made room hibernates (counter) or, with no connections, is evicted (chat); fractions allowed.", valueName: "seconds"))
     var hibernateAfter: Double = 10
 
@@ -56,6 +65,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard hibernateAfter > 0, hibernateAfter <= 86_400 * 365 else {
             throw ValidationError("--hibernate-after must be a number of seconds greater than 0 (at most one year), got \(hibernateAfter)")
         }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: pass both or neither")
+        }
+        _ = try tokens.keys()
         try Self.validatePrefix(prefix)
         _ = try Self.cors(from: corsOrigins)
     }
@@ -68,13 +81,20 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let configuration = PartyConfiguration(
+        var configuration = PartyConfiguration(
             host: host,
             port: port,
             dataDirectory: dataDir,
             prefix: prefix,
             cors: try Self.cors(from: corsOrigins)
         )
+        if let tlsCert, let tlsKey {
+            configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
+        }
+        let keys = try tokens.keys()
+        if !keys.isEmpty {
+            configuration.jwt = JWTAuthentication(keys: keys, issuer: tokens.jwtIssuer, audience: tokens.jwtAudience)
+        }
         let app = PartyApplication(configuration: configuration, logger: Logger(label: "partyserver"))
         try ReadyMadeRooms.register(in: app, hibernateAfter: .milliseconds(Int64((hibernateAfter * 1000).rounded())))
         do {

@@ -27,10 +27,13 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let front: PartyFront
+    /// Whether the connection runs over TLS (requests then carry the `https` scheme).
+    let secure: Bool
 
-    init(responder: @escaping HTTPChannelHandler.Responder, front: PartyFront) {
+    init(responder: @escaping HTTPChannelHandler.Responder, front: PartyFront, secure: Bool = false) {
         self.responder = Self.upgradeAwareResponder(responder)
         self.front = front
+        self.secure = secure
     }
 
     /// Wraps `responder` so that a well-formed WebSocket upgrade arriving on a reused keep-alive
@@ -96,7 +99,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.secure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,

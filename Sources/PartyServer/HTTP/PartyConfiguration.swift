@@ -30,6 +30,10 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
+    /// JSON Web Token authentication of room requests, or `nil` for none. Default `nil`.
+    public var jwt: JWTAuthentication?
+    /// TLS (`https`/`wss`), or `nil` for plain `http`/`ws`. Default `nil`.
+    public var tls: TLSSettings?
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -47,7 +51,9 @@ public struct PartyConfiguration: Sendable {
         storage: StorageConfiguration = StorageConfiguration(),
         alarms: AlarmConfiguration = AlarmConfiguration(),
         clock: any PartyClock = SystemClock(),
-        metricsPath: String? = "/metrics"
+        metricsPath: String? = "/metrics",
+        jwt: JWTAuthentication? = nil,
+        tls: TLSSettings? = nil
     ) {
         self.host = host
         self.port = port
@@ -64,5 +70,7 @@ public struct PartyConfiguration: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.metricsPath = metricsPath
+        self.jwt = jwt
+        self.tls = tls
     }
 }
