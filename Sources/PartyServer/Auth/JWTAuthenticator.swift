@@ -4,15 +4,15 @@ import JWTKit
 
 /// Verifies the token of a request with the configured keys and the application's clock, and
 /// turns its claims into a `User`.
-package final class JWTAuthenticator: Sendable {
+public final class JWTAuthenticator: Sendable {
     /// The configuration it verifies with.
-    package let configuration: JWTAuthentication
+    public let configuration: JWTAuthentication
     private let collection: JWTKeyCollection
     private let algorithms: Set<String>
     private let clock: any PartyClock
 
     /// Loads the keys; `clock` decides whether `exp` and `nbf` have passed.
-    package init(configuration: JWTAuthentication, clock: any PartyClock) async {
+    public init(configuration: JWTAuthentication, clock: any PartyClock = SystemClock()) async {
         self.configuration = configuration
         self.clock = clock
         let collection = JWTKeyCollection()
@@ -24,7 +24,7 @@ package final class JWTAuthenticator: Sendable {
     }
 
     /// The token a request carries: `Authorization: Bearer`, else the query parameter.
-    package func token(in request: Request) -> String? {
+    public func token(in request: Request) -> String? {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {
@@ -35,7 +35,7 @@ package final class JWTAuthenticator: Sendable {
     }
 
     /// Verifies the request's token and returns its user.
-    package func authenticate(_ request: Request) async throws(JWTAuthenticationError) -> User {
+    public func authenticate(_ request: Request) async throws(JWTAuthenticationError) -> User {
         guard let token = token(in: request), !token.isEmpty else {
             throw .missingToken(queryParameter: configuration.queryParameter)
         }
@@ -43,7 +43,7 @@ package final class JWTAuthenticator: Sendable {
     }
 
     /// Verifies `token`: algorithm, signature, times, issuer and audience, subject.
-    package func verify(_ token: String) async throws(JWTAuthenticationError) -> User {
+    public func verify(_ token: String) async throws(JWTAuthenticationError) -> User {
         guard token.utf8.count <= 16 * 1024, let algorithm = Self.algorithm(of: token) else { throw .malformed }
         guard algorithms.contains(algorithm) else { throw .unsupportedAlgorithm(algorithm) }
         let claims: JWTUserClaims
