@@ -73,7 +73,17 @@ public final class PartyApplication: Service, Sendable {
             logger: logger,
             onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
         )
-        let services = RoomServices(engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger)
+        let limits = configuration.limits.fitted(toOpenFileLimit: ServerLimits.openFileLimit)
+        if limits.maxConnections < configuration.limits.maxConnections {
+            logger.info(
+                "maxConnections lowered to stay under the open-file limit; raise it with ulimit -n",
+                metadata: ["maxConnections": "\(limits.maxConnections)", "openFiles": "\(ServerLimits.openFileLimit ?? 0)"]
+            )
+        }
+        let services = RoomServices(
+            engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
+            limits: limits
+        )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         runningRegistry.withLock { $0 = registry }
         defer { runningRegistry.withLock { $0 = nil } }

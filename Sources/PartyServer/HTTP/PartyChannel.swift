@@ -64,10 +64,15 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let front = self.front
+            let limits = Self.guardConnection(channel, front: front)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
+                    guard limits.admitted else {
+                        decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
@@ -109,6 +114,9 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                             // The handshake itself was refused (version, key) before any routing.
                             let response = front.malformedUpgradeResponse(target: head.uri, headers: HTTPFields(head.headers))
                             return UpgradeResult.rejected(asyncChannel, response)
+                        }
+                        guard limits.admitted else {
+                            return UpgradeResult.rejected(asyncChannel, Self.serverFullResponse(target: nil, front: front))
                         }
                         return UpgradeResult.notUpgraded(asyncChannel)
                     }

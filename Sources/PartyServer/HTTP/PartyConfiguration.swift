@@ -30,6 +30,8 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
+    /// Connection and room limits. Default `ServerLimits()`.
+    public var limits: ServerLimits
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -47,7 +49,8 @@ public struct PartyConfiguration: Sendable {
         storage: StorageConfiguration = StorageConfiguration(),
         alarms: AlarmConfiguration = AlarmConfiguration(),
         clock: any PartyClock = SystemClock(),
-        metricsPath: String? = "/metrics"
+        metricsPath: String? = "/metrics",
+        limits: ServerLimits = ServerLimits()
     ) {
         self.host = host
         self.port = port
@@ -64,5 +67,6 @@ public struct PartyConfiguration: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.metricsPath = metricsPath
+        self.limits = limits
     }
 }

@@ -80,10 +80,18 @@ struct PartyFront: Sendable {
             logger.error("onBeforeConnect threw", metadata: ["target": "\(target)", "error": "\(error)"])
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
+        let ticket: AdmissionTicket
+        switch admit(RoomKey(server: routed.registration.routeName, name: routed.lobby.name)) {
+        case .success(let admitted):
+            ticket = admitted
+        case .failure(let refusal):
+            logger.info("refused WebSocket upgrade over a limit", metadata: ["target": "\(target)", "limit": "\(refusal.limitName)", "status": "503"])
+            return .reject(refusal.response)
+        }
         return .accept(
             WebSocketSession(
                 registry: registry, registration: routed.registration, roomName: routed.lobby.name,
-                request: request, connectionID: connectionID, configuration: configuration
+                request: request, connectionID: connectionID, configuration: configuration, ticket: ticket
             )
         )
     }
@@ -185,7 +193,10 @@ struct PartyFront: Sendable {
         defer { registry.checkIn(slot) }
         let instance: any Server
         do {
-            instance = try await slot.acquire()
+            instance = try await slot.acquire(admitting: true)
+        } catch let refusal as AdmissionRefusal {
+            logger.info("refused HTTP request over a limit", metadata: ["target": "\(target)", "limit": "\(refusal.limitName)", "status": "503"])
+            return refusal.response
         } catch {
             return .error(.internalServerError, "the room failed to start; try again")
         }

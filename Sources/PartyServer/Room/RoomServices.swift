@@ -15,14 +15,20 @@ package final class RoomServices: Sendable {
     package let idleTimers: TimerScheduler<RoomKey>
     /// Worker accounts, checked before any room wakes.
     package let workers: WorkerAccounts
+    /// The admission limits' counts: connections, rooms with an actor, rooms starting.
+    package let admission: Admission
 
-    package init(engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger) {
+    package init(
+        engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
+        limits: ServerLimits = ServerLimits()
+    ) {
         self.engine = engine
         self.clock = clock
         self.metrics = metrics
         self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
         self.idleTimers = TimerScheduler(clock: clock)
         self.workers = WorkerAccounts(engine: engine)
+        self.admission = Admission(limits: limits)
     }
 
     /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).

@@ -13,6 +13,8 @@ struct WebSocketSession: Sendable {
     let request: Request
     let connectionID: String
     let configuration: PartyConfiguration
+    /// The connection's place in its room's count, released when the session ends.
+    let ticket: AdmissionTicket
 
     /// How the connection ended, for `onClose`.
     private struct Ending {
@@ -23,6 +25,7 @@ struct WebSocketSession: Sendable {
     }
 
     func run(_ asyncChannel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        defer { ticket.release() }
         let slot = registry.checkOut(registration, name: roomName)
         defer { registry.checkIn(slot) }
         let transport = ChannelTransport(channel: asyncChannel.channel, closeTimeout: configuration.closeTimeout)

@@ -1,0 +1,36 @@
+/// Admission and abuse limits of a server; every field has a documented default.
+///
+/// Over a connection limit the client gets `503 Service Unavailable` with `Retry-After` and a
+/// JSON error body before any room is started or woken.
+/// Each refusal writes one log line at info level. `Int.max` turns a limit off.
+public struct ServerLimits: Sendable, Equatable {
+    /// Open TCP connections in the process (HTTP and WebSocket, counted from accept to close);
+    /// a request or upgrade on a connection over it gets 503 with `Retry-After: 5`.
+    /// Default 50,000, lowered at start to leave 1,024 (or a quarter, if smaller) of the process's
+    /// open-file limit for storage files and over-limit answers.
+    public var maxConnections: Int
+    /// WebSockets to one room, upgrades in progress included; an upgrade over it gets 503 with
+    /// `Retry-After: 5`. Default 10,000.
+    public var maxConnectionsPerRoom: Int
+    /// Rooms with an actor (starting, live or hibernating); a new connection or HTTP request that
+    /// would start one more gets 503 with `Retry-After: 5`. Events for connections already open
+    /// (messages, closes) and alarms still wake their rooms. Default 100,000.
+    public var maxLiveRooms: Int
+    /// Rooms starting at once (loading their snapshot, running `onStart`); a new connection or HTTP
+    /// request that would start one more gets 503 with `Retry-After: 1`. Bounds the storm of
+    /// activations after a restart. Default 1,000.
+    public var maxPendingActivations: Int
+
+    /// Creates limits; every argument has its documented default.
+    public init(
+        maxConnections: Int = 50_000,
+        maxConnectionsPerRoom: Int = 10_000,
+        maxLiveRooms: Int = 100_000,
+        maxPendingActivations: Int = 1_000
+    ) {
+        self.maxConnections = maxConnections
+        self.maxConnectionsPerRoom = maxConnectionsPerRoom
+        self.maxLiveRooms = maxLiveRooms
+        self.maxPendingActivations = maxPendingActivations
+    }
+}
