@@ -13,6 +13,7 @@ struct LimitTests {
         #expect(limits.maxConnectionsPerRoom == 10_000)
         #expect(limits.maxLiveRooms == 100_000)
         #expect(limits.maxPendingActivations == 1_000)
+        #expect(limits.messageRate == MessageRate(perSecond: 100, burst: 200))
         #expect(PartyConfiguration().maxRequestBodySize == 1 << 20)
         // maxConnections leaves 1,024 descriptors (or a quarter of a small limit) free.
         #expect(limits.fitted(toOpenFileLimit: 20_000).maxConnections == 18_976)
@@ -163,6 +164,43 @@ struct LimitTests {
             await GatedStart.gate(waiting).open()
             let late = try await server.webSocket("/parties/gated-start/\(waiting)")
             #expect(try await late.nextText() == "ready")
+        }
+    }
+
+    @Test("a client over its message rate is closed with 1008 and onClose runs; the budget refills with time")
+    func messageRate() async throws {
+        let connectionClock = ManualClock()
+        var configuration = PartyConfiguration(connectionClock: connectionClock)
+        configuration.limits.messageRate = MessageRate(perSecond: 10, burst: 5)
+        try await withLimitServer(configuration: configuration) { server in
+            let room = uniqueRoom()
+            let flooder = try await server.webSocket("/parties/probe/\(room)?_pk=flood")
+            #expect(try await flooder.nextText() == "welcome:flood")
+            // The sixth message is one over the burst (sending more could race the close).
+            for index in 1...6 {
+                try await flooder.send(text: "echo:\(index)")
+            }
+            for index in 1...5 {
+                #expect(try await flooder.nextText() == "\(index)")
+            }
+            let close = try await flooder.waitForClose()
+            #expect(close.code == 1008)
+            #expect(close.reason == "rate limit: at most 10 messages per second")
+            try await waitUntil("onClose ran") {
+                Recorder.shared.events(room).contains("close flood 1008 rate limit: at most 10 messages per second false")
+            }
+            #expect(Recorder.shared.count(room, "message flood") == 5)
+
+            // Half a second later (on the connection clock) five more messages are allowed.
+            let steady = try await server.webSocket("/parties/probe/\(room)?_pk=steady")
+            _ = try await steady.nextText()
+            for round in 0..<3 {
+                for index in 1...5 { try await steady.send(text: "echo:\(round).\(index)") }
+                for index in 1...5 { #expect(try await steady.nextText() == "\(round).\(index)") }
+                connectionClock.advance(by: .milliseconds(500))
+            }
+            try await steady.send(text: "echo:still open")
+            #expect(try await steady.nextText() == "still open")
         }
     }
 

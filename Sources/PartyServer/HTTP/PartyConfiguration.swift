@@ -30,8 +30,12 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
-    /// Connection and room limits. Default `ServerLimits()`.
+    /// Connection and room limits, message rate. Default `ServerLimits()`.
     public var limits: ServerLimits
+    /// The time source for connection timing: the message rate. Default `SystemClock()`. Separate
+    /// from `clock`, so a test can move room time (alarms, hibernation) in big steps without
+    /// refilling every client's message budget, and the reverse.
+    public var connectionClock: any PartyClock
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -50,7 +54,8 @@ public struct PartyConfiguration: Sendable {
         alarms: AlarmConfiguration = AlarmConfiguration(),
         clock: any PartyClock = SystemClock(),
         metricsPath: String? = "/metrics",
-        limits: ServerLimits = ServerLimits()
+        limits: ServerLimits = ServerLimits(),
+        connectionClock: any PartyClock = SystemClock()
     ) {
         self.host = host
         self.port = port
@@ -68,5 +73,6 @@ public struct PartyConfiguration: Sendable {
         self.clock = clock
         self.metricsPath = metricsPath
         self.limits = limits
+        self.connectionClock = connectionClock
     }
 }

@@ -1,8 +1,10 @@
 /// Admission and abuse limits of a server; every field has a documented default.
 ///
 /// Over a connection limit the client gets `503 Service Unavailable` with `Retry-After` and a
-/// JSON error body before any room is started or woken.
-/// Each refusal writes one log line at info level. `Int.max` turns a limit off.
+/// JSON error body before any room is started or woken; over the message rate the connection is
+/// closed with 1008.
+/// Each refusal writes one log line at info level. `Int.max` (or `nil` for the optional fields)
+/// turns a limit off.
 public struct ServerLimits: Sendable, Equatable {
     /// Open TCP connections in the process (HTTP and WebSocket, counted from accept to close);
     /// a request or upgrade on a connection over it gets 503 with `Retry-After: 5`.
@@ -20,17 +22,23 @@ public struct ServerLimits: Sendable, Equatable {
     /// request that would start one more gets 503 with `Retry-After: 1`. Bounds the storm of
     /// activations after a restart. Default 1,000.
     public var maxPendingActivations: Int
+    /// Messages (and pings) a client may send on one WebSocket: a token bucket; over it the
+    /// connection is closed with 1008 and `onClose` runs. `nil` turns it off.
+    /// Default 100 per second with bursts of 200.
+    public var messageRate: MessageRate?
 
     /// Creates limits; every argument has its documented default.
     public init(
         maxConnections: Int = 50_000,
         maxConnectionsPerRoom: Int = 10_000,
         maxLiveRooms: Int = 100_000,
-        maxPendingActivations: Int = 1_000
+        maxPendingActivations: Int = 1_000,
+        messageRate: MessageRate? = MessageRate(perSecond: 100, burst: 200)
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerRoom = maxConnectionsPerRoom
         self.maxLiveRooms = maxLiveRooms
         self.maxPendingActivations = maxPendingActivations
+        self.messageRate = messageRate
     }
 }

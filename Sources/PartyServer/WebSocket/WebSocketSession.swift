@@ -89,6 +89,9 @@ struct WebSocketSession: Sendable {
         let connection = driver.connection
         var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize)
         var failure: Ending?
+        let clock = configuration.connectionClock
+        let rate = configuration.limits.messageRate
+        var budget = rate.map { TokenBucket($0, now: clock.now) }
         while true {
             let frame: WebSocketFrame
             do {
@@ -104,7 +107,16 @@ struct WebSocketSession: Sendable {
             } catch {
                 return failure ?? .abnormal
             }
-            switch processor.process(frame) {
+            let action = processor.process(frame)
+            if failure == nil, action.takesToken, budget?.take(now: clock.now) == false, let rate {
+                // Close with 1008 and keep reading (and discarding) until the peer answers.
+                let reason = "rate limit: at most \(rate.perSecondText) messages per second"
+                connection.logger.info("closing connection over the message rate limit", metadata: ["limit": "messageRate", "burst": "\(rate.burst)"])
+                connection.startClosing(code: CloseCode.policyViolation, reason: reason)
+                failure = Ending(code: CloseCode.policyViolation, reason: reason, wasClean: false)
+                continue
+            }
+            switch action {
             case .none:
                 continue
             case .message(let message):
