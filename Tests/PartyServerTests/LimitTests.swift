@@ -14,6 +14,7 @@ struct LimitTests {
         #expect(limits.maxLiveRooms == 100_000)
         #expect(limits.maxPendingActivations == 1_000)
         #expect(limits.messageRate == MessageRate(perSecond: 100, burst: 200))
+        #expect(limits.maxHeaderSize == 16 * 1024)
         #expect(PartyConfiguration().maxRequestBodySize == 1 << 20)
         // maxConnections leaves 1,024 descriptors (or a quarter of a small limit) free.
         #expect(limits.fitted(toOpenFileLimit: 20_000).maxConnections == 18_976)
@@ -216,6 +217,31 @@ struct LimitTests {
             #expect(Recorder.shared.events(room).isEmpty)
             let exact = try await server.request("POST", "/parties/probe/\(room)", body: String(repeating: "x", count: 1024))
             #expect(exact.status == 200)
+        }
+    }
+
+    @Test("a request head over maxHeaderSize gets 431 and a close, for plain requests and upgrades; the default is 16 KiB")
+    func headerSize() async throws {
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            let big = String(repeating: "h", count: 17 * 1024)
+            let fits = String(repeating: "h", count: 15 * 1024)
+            #expect(try await server.request("GET", "/parties/probe/\(room)", headers: [("x-big", fits)]).status == 200)
+
+            let plain = try await RawConnection.connect(port: server.port)
+            try await plain.write("GET /parties/probe/\(room) HTTP/1.1\r\nHost: x\r\nx-big: \(big)\r\n\r\n")
+            try await waitUntil("the server answered and closed") { plain.isClosed }
+            #expect(plain.text.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
+            #expect(plain.text.contains("\"status\":431"))
+
+            let upgrade = try await RawConnection.connect(port: server.port)
+            try await upgrade.write(
+                "GET /parties/probe/\(room) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nx-big: \(big)\r\n\r\n"
+            )
+            try await waitUntil("the server answered and closed") { upgrade.isClosed }
+            #expect(upgrade.text.hasPrefix("HTTP/1.1 431 "))
+            #expect(Recorder.shared.count(room, "beforeConnect") == 0)
         }
     }
 }

@@ -64,7 +64,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let front = self.front
-            let limits = Self.guardConnection(channel, front: front)
+            let limits = Self.guardConnection(channel, front: front, logger: logger)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
@@ -87,6 +87,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
+                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
                         let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel,
@@ -126,7 +127,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
+            configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
+            configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
             let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
             return Value(upgradeResult: negotiation, channel: channel)
         }
     }

@@ -30,7 +30,7 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
-    /// Connection and room limits, message rate. Default `ServerLimits()`.
+    /// Connection and room limits, message rate, header size. Default `ServerLimits()`.
     public var limits: ServerLimits
     /// The time source for connection timing: the message rate. Default `SystemClock()`. Separate
     /// from `clock`, so a test can move room time (alarms, hibernation) in big steps without

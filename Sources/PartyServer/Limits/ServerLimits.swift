@@ -2,7 +2,7 @@
 ///
 /// Over a connection limit the client gets `503 Service Unavailable` with `Retry-After` and a
 /// JSON error body before any room is started or woken; over the message rate the connection is
-/// closed with 1008.
+/// closed with 1008; a request head over `maxHeaderSize` gets 431.
 /// Each refusal writes one log line at info level. `Int.max` (or `nil` for the optional fields)
 /// turns a limit off.
 public struct ServerLimits: Sendable, Equatable {
@@ -26,6 +26,9 @@ public struct ServerLimits: Sendable, Equatable {
     /// connection is closed with 1008 and `onClose` runs. `nil` turns it off.
     /// Default 100 per second with bursts of 200.
     public var messageRate: MessageRate?
+    /// Bytes of an HTTP request's target and header fields (names and values); a request head over
+    /// it gets 431 Request Header Fields Too Large and the connection is closed. Default 16 KiB.
+    public var maxHeaderSize: Int
 
     /// Creates limits; every argument has its documented default.
     public init(
@@ -33,12 +36,14 @@ public struct ServerLimits: Sendable, Equatable {
         maxConnectionsPerRoom: Int = 10_000,
         maxLiveRooms: Int = 100_000,
         maxPendingActivations: Int = 1_000,
-        messageRate: MessageRate? = MessageRate(perSecond: 100, burst: 200)
+        messageRate: MessageRate? = MessageRate(perSecond: 100, burst: 200),
+        maxHeaderSize: Int = 16 * 1024
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerRoom = maxConnectionsPerRoom
         self.maxLiveRooms = maxLiveRooms
         self.maxPendingActivations = maxPendingActivations
         self.messageRate = messageRate
+        self.maxHeaderSize = maxHeaderSize
     }
 }
