@@ -82,7 +82,7 @@ public final class PartyApplication: Service, Sendable {
         }
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
-            limits: limits
+            limits: limits, keepAlive: configuration.keepAlive, connectionClock: configuration.connectionClock
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         runningRegistry.withLock { $0 = registry }
@@ -115,9 +115,11 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            group.addTask { await services.liveness.run() }
             defer {
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
+                services.liveness.stop()
             }
             try await application.run()
         }

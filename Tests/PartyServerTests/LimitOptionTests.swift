@@ -49,7 +49,7 @@ struct LimitOptionTests {
 
     @Test("limit options out of range exit with a message naming the option")
     func optionsAreValidated() async throws {
-        for (option, value) in [("--max-connections", "0"), ("--max-connections-per-room", "-1"), ("--message-rate", "-1")] {
+        for (option, value) in [("--max-connections", "0"), ("--max-connections-per-room", "-1"), ("--message-rate", "-1"), ("--ping-interval", "fast")] {
             let process = try ChildProcess.spawn(executable, arguments: ["--port", "0", option, value])
             try await waitUntil(timeout: .seconds(15), "partyserver refused \(option) \(value)") { process.hasFinished }
             #expect(process.reap() != 0)

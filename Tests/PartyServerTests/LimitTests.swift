@@ -15,6 +15,8 @@ struct LimitTests {
         #expect(limits.maxPendingActivations == 1_000)
         #expect(limits.messageRate == MessageRate(perSecond: 100, burst: 200))
         #expect(limits.maxHeaderSize == 16 * 1024)
+        #expect(limits.idleTimeout == .seconds(60))
+        #expect(PartyConfiguration().keepAlive == KeepAlive(pingInterval: .seconds(30), pongTimeout: .seconds(10)))
         #expect(PartyConfiguration().maxRequestBodySize == 1 << 20)
         // maxConnections leaves 1,024 descriptors (or a quarter of a small limit) free.
         #expect(limits.fitted(toOpenFileLimit: 20_000).maxConnections == 18_976)

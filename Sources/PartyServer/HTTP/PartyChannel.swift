@@ -69,6 +69,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
+                    limits.activity.phase = .handlingRequest
                     guard limits.admitted else {
                         decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
                         return channel.eventLoop.makeSucceededFuture(nil)
@@ -89,6 +90,8 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         }
                         channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
+                        limits.activity.phase = .webSocket
                         let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)

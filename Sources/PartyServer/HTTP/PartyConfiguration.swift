@@ -30,11 +30,14 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
-    /// Connection and room limits, message rate, header size. Default `ServerLimits()`.
+    /// Connection and room limits, message rate, header size, idle timeout. Default `ServerLimits()`.
     public var limits: ServerLimits
-    /// The time source for connection timing: the message rate. Default `SystemClock()`. Separate
-    /// from `clock`, so a test can move room time (alarms, hibernation) in big steps without
-    /// refilling every client's message budget, and the reverse.
+    /// Pings on quiet WebSockets to notice vanished peers, or `nil` for none. Default `KeepAlive()`
+    /// (ping after 30 s of quiet, close 10 s later without an answer).
+    public var keepAlive: KeepAlive?
+    /// The time source for connection timing: keep-alive pings, idle timeouts and the message rate.
+    /// Default `SystemClock()`. Separate from `clock`, so a test can move room time (alarms,
+    /// hibernation) in big steps without every peer looking dead, or drive keep-alive alone.
     public var connectionClock: any PartyClock
 
     /// Creates a configuration; every argument has its documented default.
@@ -55,6 +58,7 @@ public struct PartyConfiguration: Sendable {
         clock: any PartyClock = SystemClock(),
         metricsPath: String? = "/metrics",
         limits: ServerLimits = ServerLimits(),
+        keepAlive: KeepAlive? = KeepAlive(),
         connectionClock: any PartyClock = SystemClock()
     ) {
         self.host = host
@@ -73,6 +77,7 @@ public struct PartyConfiguration: Sendable {
         self.clock = clock
         self.metricsPath = metricsPath
         self.limits = limits
+        self.keepAlive = keepAlive
         self.connectionClock = connectionClock
     }
 }

@@ -2,22 +2,41 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Sits behind the HTTP request decoder of every connection until it upgrades, and answers a
-/// request head the decoder refused as too large with 431 and a close.
+/// Sits behind the HTTP request decoder of every connection until it upgrades: tells the liveness
+/// sweeper whether a request is awaited (the idle timeout runs, against slowloris) or being
+/// answered, and answers a request head the decoder refused as too large with 431 and a close.
 final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
+    private let activity: ConnectionActivity
     private let maxHeaderSize: Int
     private let logger: Logger
+    private var requestsReceived = 0
+    private var responsesSent = 0
     private var responding = false
     private var refused = false
 
-    init(maxHeaderSize: Int, logger: Logger) {
+    init(activity: ConnectionActivity, maxHeaderSize: Int, logger: Logger) {
+        self.activity = activity
         self.maxHeaderSize = maxHeaderSize
         self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .end = unwrapInboundIn(data) {
+            requestsReceived += 1
+            activity.phase = .handlingRequest
+            activity.hasPartialRequest = false
+        }
+        context.fireChannelRead(data)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if activity.phase == .awaitingRequest { activity.hasPartialRequest = true }
+        context.fireChannelReadComplete()
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
@@ -26,6 +45,11 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
             responding = true
         case .end:
             responding = false
+            responsesSent += 1
+            if responsesSent >= requestsReceived {
+                activity.phase = .awaitingRequest
+                activity.markActive()
+            }
         default:
             break
         }

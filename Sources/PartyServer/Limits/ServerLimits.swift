@@ -2,7 +2,7 @@
 ///
 /// Over a connection limit the client gets `503 Service Unavailable` with `Retry-After` and a
 /// JSON error body before any room is started or woken; over the message rate the connection is
-/// closed with 1008; a request head over `maxHeaderSize` gets 431.
+/// closed with 1008; a request head over `maxHeaderSize` gets 431; an idle connection is closed.
 /// Each refusal writes one log line at info level. `Int.max` (or `nil` for the optional fields)
 /// turns a limit off.
 public struct ServerLimits: Sendable, Equatable {
@@ -29,6 +29,12 @@ public struct ServerLimits: Sendable, Equatable {
     /// Bytes of an HTTP request's target and header fields (names and values); a request head over
     /// it gets 431 Request Header Fields Too Large and the connection is closed. Default 16 KiB.
     public var maxHeaderSize: Int
+    /// An HTTP connection that has not sent a complete request (head and body) for this long
+    /// (slowloris, or an idle keep-alive connection), and a WebSocket from which no frame at all
+    /// (pongs included) arrived for this long, is closed; `onClose` sees 1006, not clean. With
+    /// keep-alive pings on, a WebSocket that answers them never idles. `nil` turns it off.
+    /// Default 60 s.
+    public var idleTimeout: Duration?
 
     /// Creates limits; every argument has its documented default.
     public init(
@@ -37,7 +43,8 @@ public struct ServerLimits: Sendable, Equatable {
         maxLiveRooms: Int = 100_000,
         maxPendingActivations: Int = 1_000,
         messageRate: MessageRate? = MessageRate(perSecond: 100, burst: 200),
-        maxHeaderSize: Int = 16 * 1024
+        maxHeaderSize: Int = 16 * 1024,
+        idleTimeout: Duration? = .seconds(60)
     ) {
         self.maxConnections = maxConnections
         self.maxConnectionsPerRoom = maxConnectionsPerRoom
@@ -45,5 +52,6 @@ public struct ServerLimits: Sendable, Equatable {
         self.maxPendingActivations = maxPendingActivations
         self.messageRate = messageRate
         self.maxHeaderSize = maxHeaderSize
+        self.idleTimeout = idleTimeout
     }
 }

@@ -17,10 +17,12 @@ package final class RoomServices: Sendable {
     package let workers: WorkerAccounts
     /// The admission limits' counts: connections, rooms with an actor, rooms starting.
     package let admission: Admission
+    /// Keep-alive pings and idle timeouts of every connection, on the connection clock.
+    package let liveness: LivenessSweeper
 
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
-        limits: ServerLimits = ServerLimits()
+        limits: ServerLimits = ServerLimits(), keepAlive: KeepAlive? = nil, connectionClock: any PartyClock = SystemClock()
     ) {
         self.engine = engine
         self.clock = clock
@@ -29,6 +31,7 @@ package final class RoomServices: Sendable {
         self.idleTimers = TimerScheduler(clock: clock)
         self.workers = WorkerAccounts(engine: engine)
         self.admission = Admission(limits: limits)
+        self.liveness = LivenessSweeper(keepAlive: keepAlive, idleTimeout: limits.idleTimeout, clock: connectionClock, logger: logger)
     }
 
     /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).

@@ -104,6 +104,9 @@ struct WebSocketSession: Sendable {
                 connection.transport.connectionDidStartClosing(urgent: nil)
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
+            } catch let timeout as KeepAliveTimeout {
+                connection.logger.info("closed a silent connection", metadata: ["reason": "\(timeout)"])
+                return failure ?? Ending(code: CloseCode.abnormal, reason: timeout.description, wasClean: false)
             } catch {
                 return failure ?? .abnormal
             }
