@@ -21,6 +21,7 @@ package final class ConnectionActivity: Sendable {
     private let partial = Atomic<Bool>(false)
     private let readPaused = Atomic<Bool>(false)
 
+    /// A record for `channel`, awaiting its first request.
     package init(channel: any Channel) {
         self.channel = channel
     }

@@ -27,6 +27,7 @@ package final class Admission: Sendable {
         package var isZero: Bool { connections == 0 && roomConnections.isEmpty && liveRooms == 0 && startingRooms == 0 }
     }
 
+    /// Counts under `limits`, all at zero.
     package init(limits: ServerLimits) {
         self.limits = limits
     }
