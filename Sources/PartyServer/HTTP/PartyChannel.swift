@@ -85,10 +85,11 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
+                        // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
+                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
-                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
                         try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                         limits.activity.phase = .webSocket
