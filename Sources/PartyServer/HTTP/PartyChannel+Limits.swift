@@ -25,11 +25,12 @@ extension PartyChannel {
         return ConnectionGuard(admitted: admitted, activity: activity, requestGuard: NIOLoopBound(requestGuard, eventLoop: channel.eventLoop))
     }
 
-    /// The 503 for a request on a connection over `maxConnections` (`target` when known), logged once.
+    /// The 503 for a request on a connection over `maxConnections`, logged once (with the path of
+    /// `target` when known: its query may carry a token).
     static func serverFullResponse(target: String?, front: PartyFront) -> Response {
         let refusal = AdmissionRefusal.serverFull(limit: front.registry.services.admission.limits.maxConnections)
         var metadata: Logger.Metadata = ["limit": "\(refusal.limitName)", "status": "503"]
-        if let target { metadata["target"] = "\(target)" }
+        if let target { metadata["path"] = "\(target.prefix { $0 != "?" }.prefix(200))" }
         front.logger.info("refused a request over a limit", metadata: metadata)
         return refusal.response
     }

@@ -81,11 +81,12 @@ struct PartyFront: Sendable {
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
         let ticket: AdmissionTicket
-        switch admit(RoomKey(server: routed.registration.routeName, name: routed.lobby.name)) {
+        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
+        switch admit(key) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):
-            logger.info("refused WebSocket upgrade over a limit", metadata: ["target": "\(target)", "limit": "\(refusal.limitName)", "status": "503"])
+            logger.info("refused WebSocket upgrade over a limit", metadata: ["room": "\(key)", "limit": "\(refusal.limitName)", "status": "503"])
             return .reject(refusal.response)
         }
         return .accept(
@@ -178,6 +179,10 @@ struct PartyFront: Sendable {
         do {
             request.body = try await readBody(configuration.maxRequestBodySize)
         } catch {
+            logger.info(
+                "refused a request body over maxRequestBodySize",
+                metadata: ["room": "\(routed.lobby.server)/\(routed.lobby.name)", "limit": "maxRequestBodySize", "status": "413"]
+            )
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
         }
         if let refusal = await authenticateWorker(&request) { return refusal }
@@ -195,7 +200,7 @@ struct PartyFront: Sendable {
         do {
             instance = try await slot.acquire(admitting: true)
         } catch let refusal as AdmissionRefusal {
-            logger.info("refused HTTP request over a limit", metadata: ["target": "\(target)", "limit": "\(refusal.limitName)", "status": "503"])
+            logger.info("refused HTTP request over a limit", metadata: ["room": "\(slot.room.key)", "limit": "\(refusal.limitName)", "status": "503"])
             return refusal.response
         } catch {
             return .error(.internalServerError, "the room failed to start; try again")
