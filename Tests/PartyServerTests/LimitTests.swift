@@ -244,6 +244,7 @@ struct LimitTests {
             try await waitUntil("the server answered and closed") { upgrade.isClosed }
             #expect(upgrade.text.hasPrefix("HTTP/1.1 431 "))
             #expect(Recorder.shared.count(room, "beforeConnect") == 0)
+            try await server.waitForNoConnections()
         }
     }
 }

@@ -88,8 +88,10 @@ final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
         let head = HTTPResponseHead(version: .http1_1, status: .init(statusCode: 431), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(response.body))), promise: nil)
+        // Shut only our side: the rest of the head is still read (and discarded by the failed
+        // decoder), so the peer reads the 431 instead of a connection reset.
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            loopBound.value.close(promise: nil)
+            loopBound.value.close(mode: .output, promise: nil)
         }
     }
 }
