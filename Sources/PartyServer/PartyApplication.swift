@@ -74,7 +74,17 @@ public final class PartyApplication: Service, Sendable {
             logger: logger,
             onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
         )
-        let services = RoomServices(engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger)
+        let limits = configuration.limits.fitted(toOpenFileLimit: ServerLimits.openFileLimit)
+        if limits.maxConnections < configuration.limits.maxConnections {
+            logger.info(
+                "maxConnections lowered to stay under the open-file limit; raise it with ulimit -n",
+                metadata: ["maxConnections": "\(limits.maxConnections)", "openFiles": "\(ServerLimits.openFileLimit ?? 0)"]
+            )
+        }
+        let services = RoomServices(
+            engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
+            limits: limits, keepAlive: configuration.keepAlive, connectionClock: configuration.connectionClock
+        )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         runningRegistry.withLock { $0 = registry }
         defer { runningRegistry.withLock { $0 = nil } }
@@ -117,9 +127,11 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            group.addTask { await services.liveness.run() }
             defer {
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
+                services.liveness.stop()
             }
             try await application.run()
         }

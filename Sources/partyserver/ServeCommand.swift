@@ -51,6 +51,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Idle seconds before a ready-made room hibernates (counter) or, with no connections, is evicted (chat); fractions allowed.", valueName: "seconds"))
     var hibernateAfter: Double = 10
 
+    @OptionGroup(title: "Limits")
+    var limits: LimitOptions
+
     /// Rejects option values the server cannot use, with a message naming the option.
     func validate() throws {
         guard (0...65535).contains(port) else {
@@ -95,6 +98,7 @@ struct ServeCommand: AsyncParsableCommand {
         if !keys.isEmpty {
             configuration.jwt = JWTAuthentication(keys: keys, issuer: tokens.jwtIssuer, audience: tokens.jwtAudience)
         }
+        limits.apply(to: &configuration)
         let app = PartyApplication(configuration: configuration, logger: Logger(label: "partyserver"))
         try ReadyMadeRooms.register(in: app, hibernateAfter: .milliseconds(Int64((hibernateAfter * 1000).rounded())))
         do {

@@ -67,10 +67,16 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let front = self.front
+            let limits = Self.guardConnection(channel, front: front, logger: logger)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
+                    limits.activity.phase = .handlingRequest
+                    guard limits.admitted else {
+                        decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
@@ -82,10 +88,14 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
+                        // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
+                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
+                        limits.activity.phase = .webSocket
                         let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -113,6 +123,9 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                             let response = front.malformedUpgradeResponse(target: head.uri, headers: HTTPFields(head.headers))
                             return UpgradeResult.rejected(asyncChannel, response)
                         }
+                        guard limits.admitted else {
+                            return UpgradeResult.rejected(asyncChannel, Self.serverFullResponse(target: nil, front: front))
+                        }
                         return UpgradeResult.notUpgraded(asyncChannel)
                     }
                 }
@@ -121,7 +134,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
+            configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
+            configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
             let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
             return Value(upgradeResult: negotiation, channel: channel)
         }
     }

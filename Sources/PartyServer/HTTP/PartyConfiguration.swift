@@ -34,6 +34,15 @@ public struct PartyConfiguration: Sendable {
     public var jwt: JWTAuthentication?
     /// TLS (`https`/`wss`), or `nil` for plain `http`/`ws`. Default `nil`.
     public var tls: TLSSettings?
+    /// Connection and room limits, message rate, header size, idle timeout. Default `ServerLimits()`.
+    public var limits: ServerLimits
+    /// Pings on quiet WebSockets to notice vanished peers, or `nil` for none. Default `KeepAlive()`
+    /// (ping after 30 s of quiet, close 10 s later without an answer).
+    public var keepAlive: KeepAlive?
+    /// The time source for connection timing: keep-alive pings, idle timeouts and the message rate.
+    /// Default `SystemClock()`. Separate from `clock`, so a test can move room time (alarms,
+    /// hibernation) in big steps without every peer looking dead, or drive keep-alive alone.
+    public var connectionClock: any PartyClock
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -53,7 +62,10 @@ public struct PartyConfiguration: Sendable {
         clock: any PartyClock = SystemClock(),
         metricsPath: String? = "/metrics",
         jwt: JWTAuthentication? = nil,
-        tls: TLSSettings? = nil
+        tls: TLSSettings? = nil,
+        limits: ServerLimits = ServerLimits(),
+        keepAlive: KeepAlive? = KeepAlive(),
+        connectionClock: any PartyClock = SystemClock()
     ) {
         self.host = host
         self.port = port
@@ -72,5 +84,8 @@ public struct PartyConfiguration: Sendable {
         self.metricsPath = metricsPath
         self.jwt = jwt
         self.tls = tls
+        self.limits = limits
+        self.keepAlive = keepAlive
+        self.connectionClock = connectionClock
     }
 }

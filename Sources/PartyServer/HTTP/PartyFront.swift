@@ -84,10 +84,19 @@ struct PartyFront: Sendable {
             logger.error("onBeforeConnect threw", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
+        let ticket: AdmissionTicket
+        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
+        switch admit(key) {
+        case .success(let admitted):
+            ticket = admitted
+        case .failure(let refusal):
+            logger.info("refused WebSocket upgrade over a limit", metadata: ["room": "\(key)", "limit": "\(refusal.limitName)", "status": "503"])
+            return .reject(refusal.response)
+        }
         return .accept(
             WebSocketSession(
                 registry: registry, registration: routed.registration, roomName: routed.lobby.name,
-                request: request, connectionID: connectionID, configuration: configuration
+                request: request, connectionID: connectionID, configuration: configuration, ticket: ticket
             )
         )
     }
@@ -195,6 +204,10 @@ struct PartyFront: Sendable {
         do {
             request.body = try await readBody(configuration.maxRequestBodySize)
         } catch {
+            logger.info(
+                "refused a request body over maxRequestBodySize",
+                metadata: ["room": "\(routed.lobby.server)/\(routed.lobby.name)", "limit": "maxRequestBodySize", "status": "413"]
+            )
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
         }
         if let refusal = await authenticate(&request) { return refusal }
@@ -210,7 +223,10 @@ struct PartyFront: Sendable {
         defer { registry.checkIn(slot) }
         let instance: any Server
         do {
-            instance = try await slot.acquire()
+            instance = try await slot.acquire(admitting: true)
+        } catch let refusal as AdmissionRefusal {
+            logger.info("refused HTTP request over a limit", metadata: ["room": "\(slot.room.key)", "limit": "\(refusal.limitName)", "status": "503"])
+            return refusal.response
         } catch {
             return .error(.internalServerError, "the room failed to start; try again")
         }

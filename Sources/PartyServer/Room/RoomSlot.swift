@@ -56,10 +56,12 @@ package final class RoomSlot: Sendable {
     // MARK: Events
 
     /// The live instance for one event, starting it (restore snapshot, `onStart`) if needed.
-    /// Pair every successful call with `release()`. Throws if the room failed to start.
-    package func acquire() async throws -> any Server {
+    /// Pair every successful call with `release()`. Throws if the room failed to start, or, for
+    /// new work (`admitting`: a new connection or request), an `AdmissionRefusal` when starting
+    /// the room would pass a room limit.
+    package func acquire(admitting: Bool = false) async throws -> any Server {
         while true {
-            let step = state.withLock { state -> Step in
+            let step = try state.withLock { (state) throws(AdmissionRefusal) -> Step in
                 switch state.phase {
                 case .live(let instance):
                     state.inFlight += 1
@@ -69,6 +71,7 @@ package final class RoomSlot: Sendable {
                 case .stopping(let task):
                     return .stopping(task)
                 case .idle:
+                    if let refusal = room.services.admission.beginActivation(refusable: admitting) { throw refusal }
                     state.generation &+= 1
                     let generation = state.generation
                     let task = Task { try await self.start(generation: generation) }
@@ -145,8 +148,10 @@ package final class RoomSlot: Sendable {
                     state.phase = .idle
                 }
             }
+            room.services.admission.endActivation(started: false)
             throw PartyError.startFailed("\(error)")
         }
+        room.services.admission.endActivation(started: true)
         let wasHibernated = state.withLock { state -> Bool in
             state.phase = .live(instance)
             defer { state.hibernated = false }
@@ -232,6 +237,7 @@ package final class RoomSlot: Sendable {
             state.phase = .idle
             state.hibernated = hibernate
         }
+        room.services.admission.roomStopped()
         metrics.roomsLive.decrement()
         if hibernate {
             metrics.hibernations.increment()
