@@ -10,7 +10,7 @@ struct LimitOptions: ParsableArguments {
     var maxConnectionsPerRoom = 10_000
 
     @Option(help: ArgumentHelp("Messages per second a client may send on one WebSocket, in bursts of twice that; over it closes with 1008. 0 turns the limit off.", valueName: "per-second"))
-    var messageRate: Double = 100
+    var messageRate: Double = 1000
 
     @Option(help: ArgumentHelp("Quiet seconds before a WebSocket is pinged; one that does not answer within 10 s is closed. 0 turns pings off.", valueName: "seconds"))
     var pingInterval: Double = 30

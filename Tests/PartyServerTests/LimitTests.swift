@@ -13,7 +13,7 @@ struct LimitTests {
         #expect(limits.maxConnectionsPerRoom == 10_000)
         #expect(limits.maxLiveRooms == 100_000)
         #expect(limits.maxPendingActivations == 1_000)
-        #expect(limits.messageRate == MessageRate(perSecond: 100, burst: 200))
+        #expect(limits.messageRate == MessageRate(perSecond: 1_000, burst: 2_000))
         #expect(limits.maxHeaderSize == 16 * 1024)
         #expect(limits.idleTimeout == .seconds(60))
         #expect(PartyConfiguration().keepAlive == KeepAlive(pingInterval: .seconds(30), pongTimeout: .seconds(10)))

@@ -24,7 +24,9 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxPendingActivations: Int
     /// Messages (and pings) a client may send on one WebSocket: a token bucket; over it the
     /// connection is closed with 1008 and `onClose` runs. `nil` turns it off.
-    /// Default 100 per second with bursts of 200.
+    /// Default 1,000 per second with bursts of 2,000: a burst holds a `PartySocket`'s whole
+    /// reconnect queue (1,000 messages), so a client flushing it is never cut off, while a flood
+    /// is closed within about two seconds.
     public var messageRate: MessageRate?
     /// Bytes of an HTTP request's target and header fields (names and values); a request head over
     /// it gets 431 Request Header Fields Too Large and the connection is closed. Default 16 KiB.
@@ -42,7 +44,7 @@ public struct ServerLimits: Sendable, Equatable {
         maxConnectionsPerRoom: Int = 10_000,
         maxLiveRooms: Int = 100_000,
         maxPendingActivations: Int = 1_000,
-        messageRate: MessageRate? = MessageRate(perSecond: 100, burst: 200),
+        messageRate: MessageRate? = MessageRate(perSecond: 1_000, burst: 2_000),
         maxHeaderSize: Int = 16 * 1024,
         idleTimeout: Duration? = .seconds(60)
     ) {
