@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(name: "partyserver", path: ".."),
     ],
     targets: [
@@ -70,6 +71,7 @@ let package = Package(
                 .product(name: "PartyServer", package: "partyserver"),
                 .product(name: "PartyServerTesting", package: "partyserver"),
                 .product(name: "PartyRooms", package: "partyserver"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/RoomBenchmarks",
             swiftSettings: swiftSettings,

@@ -47,7 +47,8 @@ struct DurableBenchServer: AsyncParsableCommand {
         StateRoom.stateBytes.store(stateBytes, ordering: .relaxed)
         var logger = Logger(label: "durable-bench-server")
         logger.logLevel = .error
-        let configuration = PartyConfiguration(host: host, port: port, dataDirectory: dataDir, serveDemoPage: false)
+        var configuration = PartyConfiguration(host: host, port: port, dataDirectory: dataDir, serveDemoPage: false)
+        configuration.limits.messageRate = nil  // measures capacity: one client may send as fast as it can
         let host = self.host
         let app = PartyApplication(configuration: configuration, logger: logger) { port in
             // Unbuffered: the benchmark script waits for this line in a file.

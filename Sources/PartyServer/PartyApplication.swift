@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -76,8 +77,16 @@ public final class PartyApplication: Service, Sendable {
             logger: logger,
             onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
         )
+        let limits = configuration.limits.fitted(toOpenFileLimit: ServerLimits.openFileLimit)
+        if limits.maxConnections < configuration.limits.maxConnections {
+            logger.info(
+                "maxConnections lowered to stay under the open-file limit; raise it with ulimit -n",
+                metadata: ["maxConnections": "\(limits.maxConnections)", "openFiles": "\(ServerLimits.openFileLimit ?? 0)"]
+            )
+        }
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
+            limits: limits, keepAlive: configuration.keepAlive, connectionClock: configuration.connectionClock,
             control: configuration.control
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
@@ -90,14 +99,25 @@ public final class PartyApplication: Service, Sendable {
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
-        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger)
+        let tls = try configuration.tls?.makeConfiguration()
+        var authenticator: JWTAuthenticator?
+        if let jwt = configuration.jwt {
+            guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
+            authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
+        }
+        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator)
         let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), logger: logger)
         let configuration = self.configuration
+        let scheme = tls == nil ? "http" : "https"
         let logger = self.logger
         let onServerRunning = self.onServerRunning
         let application = Application(
             responder: PartyHTTPResponder(front: front, control: control),
-            server: HTTPServerBuilder { responder in PartyChannel(responder: responder, front: front) },
+            server: HTTPServerBuilder { responder in
+                let channel = PartyChannel(responder: responder, front: front, secure: tls != nil)
+                guard let tls else { return channel }
+                return try TLSChannel(channel, tlsConfiguration: tls)
+            },
             configuration: ApplicationConfiguration(
                 address: .hostname(configuration.host, port: configuration.port),
                 serverName: configuration.serverName
@@ -105,7 +125,7 @@ public final class PartyApplication: Service, Sendable {
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 logger.notice(
-                    "PartyServer listening on http://\(configuration.host):\(port)",
+                    "PartyServer listening on \(scheme)://\(configuration.host):\(port)",
                     metadata: ["servers": .string(registry.registrations.keys.sorted().joined(separator: ","))]
                 )
                 await onServerRunning?(port)
@@ -115,10 +135,12 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            group.addTask { await services.liveness.run() }
             group.addTask { await services.directory.timers.run { timer in await rooms.timerFired(timer) } }
             defer {
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
+                services.liveness.stop()
                 services.directory.timers.stop()
             }
             try await application.run()

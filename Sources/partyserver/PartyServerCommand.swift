@@ -10,7 +10,7 @@ struct PartyServerCommand: AsyncParsableCommand {
             Without a subcommand, runs `serve`: `partyserver --port 8080 --cors '*'` is \
             `partyserver serve --port 8080 --cors '*'`. See `partyserver serve --help` for its options.
             """,
-        subcommands: [ServeCommand.self, WorkerCommand.self],
+        subcommands: [ServeCommand.self, WorkerCommand.self, TokenCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 }

@@ -40,6 +40,15 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var corsOrigins: [String] = []
 
+    @Option(help: ArgumentHelp("PEM certificate chain for https/wss (with --tls-key).", valueName: "path"))
+    var tlsCert: String?
+
+    @Option(help: ArgumentHelp("PEM private key of --tls-cert.", valueName: "path"))
+    var tlsKey: String?
+
+    @OptionGroup(title: "Token authentication (any key makes every room require a valid token)")
+    var tokens: TokenKeyOptions
+
     @Option(help: ArgumentHelp("Idle seconds before a ready-made room hibernates (counter) or, with no connections, is evicted (chat); fractions allowed.", valueName: "seconds"))
     var hibernateAfter: Double = 10
 
@@ -50,6 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var apiKey: String?
+    @OptionGroup(title: "Limits")
+    var limits: LimitOptions
 
     /// Rejects option values the server cannot use, with a message naming the option.
     func validate() throws {
@@ -65,6 +76,10 @@ struct ServeCommand: AsyncParsableCommand {
         guard hibernateAfter > 0, hibernateAfter <= 86_400 * 365 else {
             throw ValidationError("--hibernate-after must be a number of seconds greater than 0 (at most one year), got \(hibernateAfter)")
         }
+        guard (tlsCert == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together: pass both or neither")
+        }
+        _ = try tokens.keys()
         try Self.validatePrefix(prefix)
         _ = try Self.cors(from: corsOrigins)
         if let apiKey, apiKey.isEmpty {
@@ -87,7 +102,7 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let configuration = PartyConfiguration(
+        var configuration = PartyConfiguration(
             host: host,
             port: port,
             dataDirectory: dataDir,
@@ -95,6 +110,14 @@ struct ServeCommand: AsyncParsableCommand {
             cors: try Self.cors(from: corsOrigins),
             control: ControlConfiguration(apiKey: Self.apiKey(option: apiKey, environment: ProcessInfo.processInfo.environment))
         )
+        if let tlsCert, let tlsKey {
+            configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
+        }
+        let keys = try tokens.keys()
+        if !keys.isEmpty {
+            configuration.jwt = JWTAuthentication(keys: keys, issuer: tokens.jwtIssuer, audience: tokens.jwtAudience)
+        }
+        limits.apply(to: &configuration)
         let logger = Logger(label: "partyserver")
         if configuration.control.isHTTPEnabled {
             logger.notice("session control API enabled", metadata: ["path": "/\(configuration.control.prefix)/"])

@@ -1,4 +1,5 @@
 import Benchmark
+import Crypto
 import PartyRooms
 import PartyServer
 import PartyServerTesting
@@ -80,6 +81,28 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations {
             blackHole(RoomRoute.match(path: "/parties/chat/some%20room-name/more/path", prefix: "parties"))
         }
+    }
+
+    Benchmark("Token: verify an HS256 JWT (once per upgrade or request)") { benchmark in
+        let key = try JWTKey.hs256(secret: Array(repeating: UInt8(7), count: 48))
+        let verifier = await JWTAuthenticator(configuration: JWTAuthentication(keys: [key]))
+        let token = try await JWTTokenIssuer(key: key).token(subject: "alice", expiresIn: .seconds(3600), roles: ["editor"])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await verifier.verify(token))
+        }
+        benchmark.stopMeasurement()
+    }
+
+    Benchmark("Token: verify an ES256 JWT (once per upgrade or request)") { benchmark in
+        let signing = try JWTKey.es256(privateKeyPEM: P256.Signing.PrivateKey().pemRepresentation)
+        let verifier = await JWTAuthenticator(configuration: JWTAuthentication(keys: [signing]))
+        let token = try await JWTTokenIssuer(key: signing).token(subject: "alice", expiresIn: .seconds(3600))
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try await verifier.verify(token))
+        }
+        benchmark.stopMeasurement()
     }
 }
 

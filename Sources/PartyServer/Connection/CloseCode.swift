@@ -20,6 +20,8 @@ public enum CloseCode {
     public static let messageTooBig = 1009
     /// 1011: a hook threw, or the room failed to start.
     public static let internalError = 1011
+    /// 1013: try again later (a limit kept the room from starting for a new connection).
+    public static let tryAgainLater = 1013
 
     /// Whether `code` may appear in a close frame sent by a peer.
     public static func isValidOnWire(_ code: Int) -> Bool {

@@ -10,6 +10,7 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
         case alreadyRunning
         case startFailed(String)
         case invalidPrefix(String)
+        case noTokenKeys
     }
 
     let code: Code
@@ -34,6 +35,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The configured URL prefix is not usable.
     public static func invalidPrefix(_ prefix: String) -> PartyError { .init(code: .invalidPrefix(prefix)) }
 
+    /// `PartyConfiguration.jwt` is set without any key.
+    public static var noTokenKeys: PartyError { .init(code: .noTokenKeys) }
+
     /// A sentence that says what happened and what to do.
     public var description: String {
         switch code {
@@ -55,6 +59,8 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
             "the room failed to start: \(detail)"
         case .invalidPrefix(let prefix):
             "prefix \(prefix.debugDescription) is not valid; use path segments of letters, digits, '-', '_', '.' or '~' separated by '/', without leading or trailing '/'"
+        case .noTokenKeys:
+            "JWT authentication needs at least one key: add JWTKey.hs256(secret:) or JWTKey.es256(publicKeyPEM:) to JWTAuthentication.keys"
         }
     }
 }

@@ -27,10 +27,13 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
 
     let responder: HTTPChannelHandler.Responder
     let front: PartyFront
+    /// Whether the connection runs over TLS (requests then carry the `https` scheme).
+    let secure: Bool
 
-    init(responder: @escaping HTTPChannelHandler.Responder, front: PartyFront) {
+    init(responder: @escaping HTTPChannelHandler.Responder, front: PartyFront, secure: Bool = false) {
         self.responder = Self.upgradeAwareResponder(responder)
         self.front = front
+        self.secure = secure
     }
 
     /// Wraps `responder` so that a well-formed WebSocket upgrade arriving on a reused keep-alive
@@ -64,10 +67,16 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let front = self.front
+            let limits = Self.guardConnection(channel, front: front, logger: logger)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
                 maxFrameSize: front.configuration.maxMessageSize,
                 enableAutomaticErrorHandling: false,
                 shouldUpgrade: { channel, head in
+                    limits.activity.phase = .handlingRequest
+                    guard limits.admitted else {
+                        decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
@@ -79,10 +88,14 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
+                        // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
+                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
+                        limits.activity.phase = .webSocket
                         let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
@@ -96,7 +109,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.secure))
                         try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
                         let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
                             wrappingChannelSynchronously: channel,
@@ -110,6 +123,9 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                             let response = front.malformedUpgradeResponse(target: head.uri, headers: HTTPFields(head.headers))
                             return UpgradeResult.rejected(asyncChannel, response)
                         }
+                        guard limits.admitted else {
+                            return UpgradeResult.rejected(asyncChannel, Self.serverFullResponse(target: nil, front: front))
+                        }
                         return UpgradeResult.notUpgraded(asyncChannel)
                     }
                 }
@@ -118,7 +134,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.enablePipelining = false
             configuration.enableErrorHandling = false
             configuration.enableResponseHeaderValidation = false
+            configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
+            configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
             let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+            try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
             return Value(upgradeResult: negotiation, channel: channel)
         }
     }

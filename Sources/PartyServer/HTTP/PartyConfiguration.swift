@@ -30,6 +30,19 @@ public struct PartyConfiguration: Sendable {
     public var clock: any PartyClock
     /// Path serving Prometheus metrics, or `nil` for none. Default `/metrics`.
     public var metricsPath: String?
+    /// JSON Web Token authentication of room requests, or `nil` for none. Default `nil`.
+    public var jwt: JWTAuthentication?
+    /// TLS (`https`/`wss`), or `nil` for plain `http`/`ws`. Default `nil`.
+    public var tls: TLSSettings?
+    /// Connection and room limits, message rate, header size, idle timeout. Default `ServerLimits()`.
+    public var limits: ServerLimits
+    /// Pings on quiet WebSockets to notice vanished peers, or `nil` for none. Default `KeepAlive()`
+    /// (ping after 30 s of quiet, close 10 s later without an answer).
+    public var keepAlive: KeepAlive?
+    /// The time source for connection timing: keep-alive pings, idle timeouts and the message rate.
+    /// Default `SystemClock()`. Separate from `clock`, so a test can move room time (alarms,
+    /// hibernation) in big steps without every peer looking dead, or drive keep-alive alone.
+    public var connectionClock: any PartyClock
     /// The session control API (`/_party/…`, off without an API key) and room limits. Default
     /// `ControlConfiguration()`.
     public var control: ControlConfiguration
@@ -51,6 +64,11 @@ public struct PartyConfiguration: Sendable {
         alarms: AlarmConfiguration = AlarmConfiguration(),
         clock: any PartyClock = SystemClock(),
         metricsPath: String? = "/metrics",
+        jwt: JWTAuthentication? = nil,
+        tls: TLSSettings? = nil,
+        limits: ServerLimits = ServerLimits(),
+        keepAlive: KeepAlive? = KeepAlive(),
+        connectionClock: any PartyClock = SystemClock(),
         control: ControlConfiguration = ControlConfiguration()
     ) {
         self.host = host
@@ -68,6 +86,11 @@ public struct PartyConfiguration: Sendable {
         self.alarms = alarms
         self.clock = clock
         self.metricsPath = metricsPath
+        self.jwt = jwt
+        self.tls = tls
+        self.limits = limits
+        self.keepAlive = keepAlive
+        self.connectionClock = connectionClock
         self.control = control
     }
 }

@@ -10,6 +10,8 @@ struct PartyFront: Sendable {
     let configuration: PartyConfiguration
     let demoPage: ByteBuffer?
     let logger: Logger
+    /// Verifies JSON Web Tokens when `PartyConfiguration.jwt` is set.
+    let authenticator: JWTAuthenticator?
 
     /// Where a request is going, once routing and validation passed.
     struct Target: Sendable {
@@ -41,7 +43,9 @@ struct PartyFront: Sendable {
             }
             let query = queryStart.map { QueryString.parse(target[target.index(after: $0)...]) } ?? []
             let request = Request(method: method, uri: target, path: rest, query: query, headers: headers, body: body)
-            return .success(Target(registration: registration, request: request, lobby: Lobby(server: server, name: name)))
+            var lobby = Lobby(server: server, name: name)
+            lobby.authenticator = authenticator
+            return .success(Target(registration: registration, request: request, lobby: lobby))
         }
     }
 
@@ -54,7 +58,7 @@ struct PartyFront: Sendable {
         case nil:
             return .reject(.error(.notFound, "no room at \(target); connect to /\(configuration.prefix)/SERVER/NAME"))
         case .failure(let rejection)?:
-            logger.info("refused WebSocket upgrade", metadata: ["target": "\(target)", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
             return .reject(rejection.response)
         case .success(let value)?:
             routed = value
@@ -72,21 +76,44 @@ struct PartyFront: Sendable {
         do {
             var authenticated = routed.request
             if let refusal = await admitToRoom(&authenticated, lobby: routed.lobby) { return .reject(refusal) }
-            if let refusal = await authenticateWorker(&authenticated) { return .reject(refusal) }
+            if let refusal = await authenticate(&authenticated) { return .reject(refusal) }
             request = try await routed.registration.beforeConnect(authenticated, routed.lobby)
         } catch let rejection as Rejection {
-            logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(target)", "status": "\(rejection.status.code)"])
+            logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)"])
             return .reject(rejection.response)
         } catch {
-            logger.error("onBeforeConnect threw", metadata: ["target": "\(target)", "error": "\(error)"])
+            logger.error("onBeforeConnect threw", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
+        }
+        let ticket: AdmissionTicket
+        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
+        switch admit(key) {
+        case .success(let admitted):
+            ticket = admitted
+        case .failure(let refusal):
+            logger.info("refused WebSocket upgrade over a limit", metadata: ["room": "\(key)", "limit": "\(refusal.limitName)", "status": "503"])
+            return .reject(refusal.response)
         }
         return .accept(
             WebSocketSession(
                 registry: registry, registration: routed.registration, roomName: routed.lobby.name,
-                request: request, connectionID: connectionID, configuration: configuration
+                request: request, connectionID: connectionID, configuration: configuration, ticket: ticket
             )
         )
+    }
+
+    /// Authenticates a room request before its before-hook: worker credentials, then (when
+    /// `JWTAuthentication.required`) a JSON Web Token. Returns the 401 to send instead, if any.
+    func authenticate(_ request: inout Request) async -> Response? {
+        if let refusal = await authenticateWorker(&request) { return refusal }
+        guard request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
+        do {
+            request.user = try await authenticator.authenticate(request)
+            return nil
+        } catch {
+            logger.info("refused a request without a valid token", metadata: ["target": "\(Self.loggable(request.uri))", "reason": "\(error)"])
+            return error.rejection.response
+        }
     }
 
     /// Checks worker credentials (`Authorization: PartyWorker ID:SECRET`) and makes the worker the
@@ -96,7 +123,7 @@ struct PartyFront: Sendable {
         guard let value = request.headers[.authorization], let credentials = WorkerCredentials(authorization: value) else { return nil }
         do {
             guard let account = try await registry.services.workers.authenticate(credentials) else {
-                logger.info("refused worker credentials", metadata: ["worker": "\(credentials.id.prefix(64))", "target": "\(request.uri)"])
+                logger.info("refused worker credentials", metadata: ["worker": "\(credentials.id.prefix(64))", "target": "\(Self.loggable(request.uri))"])
                 return .error(.unauthorized, "invalid or revoked worker credentials")
             }
             request.user = account.user
@@ -111,13 +138,20 @@ struct PartyFront: Sendable {
     /// `Sec-WebSocket-Version: 13` for another version, 400 for a missing or malformed key.
     func malformedUpgradeResponse(target: String, headers: HTTPFields) -> Response {
         if headers[.secWebSocketVersion] != "13" {
-            logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(target)"])
+            logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(Self.loggable(target))"])
             var response = Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13")
             response.headers[.secWebSocketVersion] = "13"
             return response
         }
-        logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(target)"])
+        logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))"])
         return .error(.badRequest, "malformed WebSocket upgrade: a Sec-WebSocket-Key of 16 base64-encoded bytes is required")
+    }
+
+    /// A request target for the log: the path only (the query may carry a token), at most 200
+    /// characters.
+    static func loggable(_ target: String) -> Substring {
+        let path = target.firstIndex(of: "?").map { target[..<$0] } ?? Substring(target)
+        return path.prefix(200)
     }
 
     // MARK: HTTP
@@ -171,23 +205,30 @@ struct PartyFront: Sendable {
         do {
             request.body = try await readBody(configuration.maxRequestBodySize)
         } catch {
+            logger.info(
+                "refused a request body over maxRequestBodySize",
+                metadata: ["room": "\(routed.lobby.server)/\(routed.lobby.name)", "limit": "maxRequestBodySize", "status": "413"]
+            )
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
         }
         if let refusal = await admitToRoom(&request, lobby: routed.lobby) { return refusal }
-        if let refusal = await authenticateWorker(&request) { return refusal }
+        if let refusal = await authenticate(&request) { return refusal }
         do {
             request = try await routed.registration.beforeRequest(request, routed.lobby)
         } catch let rejection as Rejection {
             return rejection.response
         } catch {
-            logger.error("onBeforeRequest threw", metadata: ["target": "\(target)", "error": "\(error)"])
+            logger.error("onBeforeRequest threw", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .error(.internalServerError, "onBeforeRequest failed")
         }
         let slot = registry.checkOut(routed.registration, name: routed.lobby.name)
         defer { registry.checkIn(slot) }
         let instance: any Server
         do {
-            instance = try await slot.acquire()
+            instance = try await slot.acquire(admitting: true)
+        } catch let refusal as AdmissionRefusal {
+            logger.info("refused HTTP request over a limit", metadata: ["room": "\(slot.room.key)", "limit": "\(refusal.limitName)", "status": "503"])
+            return refusal.response
         } catch {
             return .error(.internalServerError, "the room failed to start; try again")
         }

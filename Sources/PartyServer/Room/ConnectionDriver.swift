@@ -22,11 +22,15 @@ package struct ConnectionDriver: Sendable {
 
     /// Wakes the room and runs `getConnectionTags` and `onConnect`. Returns whether the connection
     /// was registered with the room; when the room failed to start or a hook threw, the
-    /// connection is already closing with 1011.
+    /// connection is already closing with 1011 (1013 when a room limit kept the room from starting).
     package func open() async -> Bool {
         let instance: any Server
         do {
-            instance = try await slot.acquire()
+            instance = try await slot.acquire(admitting: true)
+        } catch let refusal as AdmissionRefusal {
+            connection.logger.info("closing a new connection: the room could not start under the limits", metadata: ["limit": "\(refusal.limitName)"])
+            connection.startClosing(code: CloseCode.tryAgainLater, reason: refusal.description)
+            return false
         } catch {
             connection.startClosing(code: CloseCode.internalError, reason: "room failed to start")
             return false

@@ -15,11 +15,16 @@ package final class RoomServices: Sendable {
     package let idleTimers: TimerScheduler<RoomKey>
     /// Worker accounts, checked before any room wakes.
     package let workers: WorkerAccounts
+    /// The admission limits' counts: connections, rooms with an actor, rooms starting.
+    package let admission: Admission
+    /// Keep-alive pings and idle timeouts of every connection, on the connection clock.
+    package let liveness: LivenessSweeper
     /// Statuses, keys and spawn settings of rooms (the session control API).
     package let directory: RoomDirectory
 
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
+        limits: ServerLimits = ServerLimits(), keepAlive: KeepAlive? = nil, connectionClock: any PartyClock = SystemClock(),
         control: ControlConfiguration = ControlConfiguration()
     ) {
         self.engine = engine
@@ -28,6 +33,8 @@ package final class RoomServices: Sendable {
         self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
         self.idleTimers = TimerScheduler(clock: clock)
         self.workers = WorkerAccounts(engine: engine)
+        self.admission = Admission(limits: limits)
+        self.liveness = LivenessSweeper(keepAlive: keepAlive, idleTimeout: limits.idleTimeout, clock: connectionClock, logger: logger)
         self.directory = RoomDirectory(configuration: control, clock: clock)
     }
 

@@ -40,6 +40,7 @@ extension RoomSlot {
                 }
             }
             drained?.resume()
+            room.services.admission.endActivation(started: false)
             throw PartyError.startFailed(timedOut ? "onStart did not finish within \(directory.configuration.startupTimeout)" : "\(error)")
         }
         let installed = state.withLock { state -> Bool? in
@@ -49,6 +50,7 @@ extension RoomSlot {
             defer { state.hibernated = false }
             return state.hibernated
         }
+        room.services.admission.endActivation(started: installed != nil)
         guard let wasHibernated = installed else { throw ActivationEnded() }
         if beginning {
             directory.advance(room.key, activation: activation, to: .ready)

@@ -135,7 +135,10 @@ extension RoomSlot {
             directory.advance(room.key, activation: activation, to: .terminated, reason: reason)
             return state.hibernated
         }
-        if instance != nil { metrics.roomsLive.decrement() }
+        if instance != nil {
+            room.services.admission.roomStopped()
+            metrics.roomsLive.decrement()
+        }
         if wasHibernated { metrics.roomsHibernated.decrement() }
         room.logger.info("room terminated", metadata: ["reason": "\(reason.rawValue)"])
     }
@@ -177,7 +180,10 @@ extension RoomSlot {
                 }
                 state.withLock { $0.termination = nil }
                 drained?.resume()
-                if wasLive { metrics.roomsLive.decrement() }
+                if wasLive {
+                    room.services.admission.roomStopped()
+                    metrics.roomsLive.decrement()
+                }
                 if wasHibernated { metrics.roomsHibernated.decrement() }
                 room.logger.info("room stopped at once", metadata: ["reason": "\(reason.rawValue)", "dropped": "\(connections.count)"])
                 return true

@@ -68,14 +68,16 @@ package final class RoomSlot: Sendable {
     // MARK: Events
 
     /// The live instance for one event, starting it (restore snapshot, `onStart`) if needed.
-    /// Pair every successful call with `release()`. Throws if the room failed to start.
+    /// Pair every successful call with `release()`. Throws if the room failed to start, or, for
+    /// new work (`admitting`: a new connection or request), an `AdmissionRefusal` when starting
+    /// the room would pass a room limit.
     ///
     /// A start without an activation begins one in the `RoomDirectory` (or adopts the one a
     /// control-API spawn scheduled); with `expecting`, only that scheduled activation is started.
-    package func acquire(expecting activation: UInt64? = nil) async throws -> any Server {
+    package func acquire(admitting: Bool = false, expecting activation: UInt64? = nil) async throws -> any Server {
         var waited = false
         while true {
-            let step = state.withLock { state -> Step in
+            let step = try state.withLock { (state) throws(AdmissionRefusal) -> Step in
                 if waited { state.waiting -= 1 }
                 switch state.phase {
                 case .live(let instance):
@@ -88,12 +90,15 @@ package final class RoomSlot: Sendable {
                     state.waiting += 1
                     return .stopping(task)
                 case .idle:
+                    if let activation, let current = state.activation, activation != current { return .refused }
+                    if let refusal = room.services.admission.beginActivation(refusable: admitting) { throw refusal }
                     if state.activation == nil {
-                        guard let adopted = room.services.directory.beginActivation(room.key, expecting: activation) else { return .refused }
+                        guard let adopted = room.services.directory.beginActivation(room.key, expecting: activation) else {
+                            room.services.admission.endActivation(started: false)
+                            return .refused
+                        }
                         state.activation = adopted.activation
                         state.pinned = adopted.pinned
-                    } else if let activation, activation != state.activation {
-                        return .refused
                     }
                     state.generation &+= 1
                     let generation = state.generation
@@ -255,6 +260,7 @@ package final class RoomSlot: Sendable {
                 directory.end(room.key, activation: activation, reason: .swept)
             }
         }
+        room.services.admission.roomStopped()
         metrics.roomsLive.decrement()
         if hibernate {
             metrics.hibernations.increment()

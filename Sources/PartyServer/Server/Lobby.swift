@@ -4,10 +4,37 @@ public struct Lobby: Sendable, Equatable {
     public let server: String
     /// The room name, percent-decoded and validated.
     public let name: String
+    /// The application's token verifier, when `PartyConfiguration.jwt` is set.
+    package var authenticator: JWTAuthenticator?
 
     /// Creates a lobby value.
     public init(server: String, name: String) {
         self.server = server
         self.name = name
+    }
+
+    /// Two lobbies are equal when they name the same room.
+    public static func == (lhs: Lobby, rhs: Lobby) -> Bool {
+        lhs.server == rhs.server && lhs.name == rhs.name
+    }
+
+    /// Verifies the request's JSON Web Token (`Authorization: Bearer` or the `token` query
+    /// parameter) with the keys of `PartyConfiguration.jwt` and returns the request with `user`
+    /// set from its claims. Call it from `onBeforeConnect` / `onBeforeRequest`; a missing or
+    /// invalid token throws a 401 `Rejection`, so no room starts. A request that already has a
+    /// user (a worker, or a token checked because `JWTAuthentication.required` is set) is returned
+    /// unchanged.
+    public func authenticate(_ request: Request) async throws(Rejection) -> Request {
+        if request.user != nil { return request }
+        guard let authenticator else {
+            throw Rejection(.internalServerError, JWTAuthenticationError.notConfigured.description)
+        }
+        do {
+            var request = request
+            request.user = try await authenticator.authenticate(request)
+            return request
+        } catch {
+            throw error.rejection
+        }
     }
 }

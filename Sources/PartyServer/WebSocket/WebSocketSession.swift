@@ -13,6 +13,8 @@ struct WebSocketSession: Sendable {
     let request: Request
     let connectionID: String
     let configuration: PartyConfiguration
+    /// The connection's place in its room's count, released when the session ends.
+    let ticket: AdmissionTicket
 
     /// How the connection ended, for `onClose`.
     private struct Ending {
@@ -23,6 +25,7 @@ struct WebSocketSession: Sendable {
     }
 
     func run(_ asyncChannel: NIOAsyncChannel<WebSocketFrame, WebSocketFrame>) async {
+        defer { ticket.release() }
         let slot = registry.checkOut(registration, name: roomName)
         defer { registry.checkIn(slot) }
         let transport = ChannelTransport(channel: asyncChannel.channel, closeTimeout: configuration.closeTimeout)
@@ -86,6 +89,9 @@ struct WebSocketSession: Sendable {
         let connection = driver.connection
         var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize)
         var failure: Ending?
+        let clock = configuration.connectionClock
+        let rate = configuration.limits.messageRate
+        var budget = rate.map { TokenBucket($0, now: clock.now) }
         while true {
             let frame: WebSocketFrame
             do {
@@ -98,10 +104,22 @@ struct WebSocketSession: Sendable {
                 connection.transport.connectionDidStartClosing(urgent: nil)
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
+            } catch let timeout as KeepAliveTimeout {
+                connection.logger.info("closed a silent connection", metadata: ["reason": "\(timeout)"])
+                return failure ?? Ending(code: CloseCode.abnormal, reason: timeout.description, wasClean: false)
             } catch {
                 return failure ?? .abnormal
             }
-            switch processor.process(frame) {
+            let action = processor.process(frame)
+            if failure == nil, action.takesToken, budget?.take(now: clock.now) == false, let rate {
+                // Close with 1008 and keep reading (and discarding) until the peer answers.
+                let reason = "rate limit: at most \(rate.perSecondText) messages per second"
+                connection.logger.info("closing connection over the message rate limit", metadata: ["limit": "messageRate", "burst": "\(rate.burst)"])
+                connection.startClosing(code: CloseCode.policyViolation, reason: reason)
+                failure = Ending(code: CloseCode.policyViolation, reason: reason, wasClean: false)
+                continue
+            }
+            switch action {
             case .none:
                 continue
             case .message(let message):

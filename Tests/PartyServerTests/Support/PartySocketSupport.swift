@@ -8,9 +8,13 @@ import PartyRooms
 import PartyServer
 import PartyServerTesting
 
-/// Starts a test server with `Greeter` and the ready-made rooms (`chat`, `counter`).
+/// Starts a test server with `Greeter` and the ready-made rooms (`chat`, `counter`), without a
+/// message rate limit: the client tests send unpaced bursts (a queue flushed on open) whose
+/// size depends on how fast the connection opens.
 func startClientTestServer(port: Int = 0) async throws -> PartyTestServer {
-    try await PartyTestServer.start(port: port) { app in
+    var configuration = PartyConfiguration()
+    configuration.limits.messageRate = nil
+    return try await PartyTestServer.start(configuration: configuration, port: port) { app in
         try app.register(Greeter.self)
         try ReadyMadeRooms.register(in: app)
     }

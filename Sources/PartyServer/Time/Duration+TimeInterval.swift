@@ -1,5 +1,5 @@
 extension Duration {
-    /// The duration in seconds, as a `TimeInterval`.
+    /// The duration in seconds, counted the way `ManualClock` counts an advance.
     var timeInterval: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
