@@ -9,8 +9,10 @@ extension PartyFront {
     ///   `Authorization: Bearer`), else 401;
     /// - a valid token makes its user the request's `user` and its `auth` the request's `auth`.
     ///
-    /// A token that is not valid for this room is ignored for rooms that do not require one, so
-    /// rooms keep their own `token` parameter. Without a token this is one dictionary lookup.
+    /// Tokens are only checked for rooms created through the control API (no other room can have
+    /// one); a token that is not valid for a room that does not require one is left to JWT
+    /// authentication and the room's own hooks. A valid one sets `user`, so JWT authentication
+    /// (`jwt.required`) lets the request through. For other rooms this is one dictionary lookup.
     func admitToRoom(_ request: inout Request, lobby: Lobby) async -> Response? {
         let directory = registry.services.directory
         let admission = directory.admission(RoomKey(server: lobby.server, name: lobby.name))
@@ -19,17 +21,18 @@ extension PartyFront {
             response.headers[.retryAfter] = "1"
             return response
         }
-        let requiresToken = admission?.requiresToken ?? false
+        guard let admission, admission.viaControl else { return nil }
+        let requiresToken = admission.requiresToken
         guard let token = Self.connectionToken(in: request) else {
             guard !requiresToken else {
-                logger.info("refused a connection without a token", metadata: ["target": "\(request.uri.prefix(200))"])
+                logger.info("refused a connection without a connection token", metadata: ["target": "\(Self.loggable(request.uri))"])
                 return .error(.unauthorized, "this room requires a connection token: pass the token from connect as ?token= or Authorization: Bearer")
             }
             return nil
         }
         guard let grant = await directory.tokens.verify(token, server: lobby.server, name: lobby.name) else {
             guard !requiresToken else {
-                logger.info("refused an invalid connection token", metadata: ["target": "\(request.uri.prefix(200))"])
+                logger.info("refused an invalid connection token", metadata: ["target": "\(Self.loggable(request.uri))"])
                 return .error(.unauthorized, "the connection token is invalid, expired, or for another room; ask the backend for a new one")
             }
             return nil

@@ -9,13 +9,15 @@ extension RoomDirectory {
         package var requiresToken: Bool
         /// The room is terminating: refuse newcomers until it has terminated.
         package var isTerminating: Bool
+        /// The room was created through the control API (only such rooms have connection tokens).
+        package var viaControl: Bool
     }
 
     /// The admission rules for `key`, or nil when the room has no record.
     package func admission(_ key: RoomKey) -> Admission? {
         state.withLock { state in
             guard let record = state.records[key] else { return nil }
-            return Admission(requiresToken: record.requiresToken, isTerminating: record.status == .terminating)
+            return Admission(requiresToken: record.requiresToken, isTerminating: record.status == .terminating, viaControl: record.viaControl)
         }
     }
 

@@ -72,6 +72,7 @@ package final class RoomDirectory: Sendable {
             record.spawn = SpawnedActivation(key: key, spawnedAt: now, lifetimeLimit: spawn.lifetimeLimit, maxIdle: maxIdle)
             record.env = spawn.env
             record.requiresToken = requiresToken
+            record.viaControl = true
             state.records[roomKey] = record
             if let key { state.keys[KeyBinding(server: server, key: key)] = name }
             state.broadcast(record.event(0, key: roomKey))

@@ -24,6 +24,8 @@ struct RoomRecord {
     var env: [String: String] = [:]
     /// Whether connections must present a connection token (the room was spawned with a user).
     var requiresToken = false
+    /// Whether the room was created through the control API (kept across activations).
+    var viaControl = false
 
     /// The latest status, if the room ever started.
     var status: RoomStatus? { entries.last?.status }
