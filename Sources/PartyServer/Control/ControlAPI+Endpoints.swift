@@ -81,17 +81,17 @@ extension ControlAPI {
     // MARK: Helpers
 
     /// The base HTTP and WebSocket URLs clients use: the configured public URL, else the
-    /// request's `Host`.
+    /// request's `Host` (`https`/`wss` with TLS).
     func baseURLs(authority: String?) -> (http: String, ws: String) {
         if var base = configuration.publicURL {
             while base.hasSuffix("/") { base.removeLast() }
             if base.hasPrefix("https://") { return (base, "wss://" + base.dropFirst(8)) }
             if base.hasPrefix("http://") { return (base, "ws://" + base.dropFirst(7)) }
-            return ("http://" + base, "ws://" + base)
+            return ((secure ? "https://" : "http://") + base, (secure ? "wss://" : "ws://") + base)
         }
         var host = authority ?? "localhost"
         if host.isEmpty || host.contains(where: { $0.isWhitespace || "/?#@\\".contains($0) }) { host = "localhost" }
-        return ("http://" + host, "ws://" + host)
+        return ((secure ? "https://" : "http://") + host, (secure ? "wss://" : "ws://") + host)
     }
 
     /// Percent-encodes a path segment.
@@ -147,8 +147,11 @@ extension ControlAPI {
             case .keyUnheld: .conflict
             case .nothingToConnect, .invalidArgument, .invalidJSON: .badRequest
             case .tokenUnavailable: .internalServerError
+            case .overLimit: .serviceUnavailable
             }
-        return failure(status, error.description, code: error.identifier)
+        var response = failure(status, error.description, code: error.identifier)
+        if status == .serviceUnavailable { response.headers[.retryAfter] = "1" }
+        return response
     }
 
     /// A control API error: `{"error": message, "status": code, "code": identifier}`.

@@ -14,6 +14,8 @@ struct ControlAPI: Sendable {
     let roomPrefix: String
     let apiKey: APIKey
     let inspectorPage: ByteBuffer?
+    /// Whether the server speaks TLS (for the schemes of the URLs it hands out).
+    let secure: Bool
     let clock: any PartyClock
     let logger: Logger
 
@@ -33,6 +35,7 @@ struct ControlAPI: Sendable {
         self.roomPrefix = configuration.prefix
         self.apiKey = APIKey(key)
         self.inspectorPage = inspectorPage
+        self.secure = configuration.tls != nil
         self.clock = configuration.clock
         self.logger = logger
     }

@@ -9,6 +9,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidArgument(String)
         case invalidJSON(String)
         case tokenUnavailable(String)
+        case overLimit(String)
     }
 
     let code: Code
@@ -34,6 +35,9 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A connection token could not be signed.
     public static func tokenUnavailable(_ detail: String) -> ControlError { .init(code: .tokenUnavailable(detail)) }
 
+    /// A new room would pass a room limit (`ServerLimits`); try again later.
+    public static func overLimit(_ detail: String) -> ControlError { .init(code: .overLimit(detail)) }
+
     /// A short stable identifier for HTTP error bodies (`key-unheld`, `unknown-room`, …).
     public var identifier: String {
         switch code {
@@ -45,6 +49,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidArgument: "invalid-argument"
         case .invalidJSON: "invalid-json"
         case .tokenUnavailable: "token-unavailable"
+        case .overLimit: "over-limit"
         }
     }
 
@@ -67,6 +72,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
             "not valid JSON: \(detail)"
         case .tokenUnavailable(let detail):
             "could not sign a connection token: \(detail)"
+        case .overLimit(let detail):
+            "no room can be created now: \(detail)"
         }
     }
 }

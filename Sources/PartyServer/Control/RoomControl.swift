@@ -52,7 +52,10 @@ public final class RoomControl: Sendable {
         if auth != nil && user == nil { throw .invalidArgument("auth needs a user: it travels in the user's connection token") }
         try spawn?.validate()
         let directory = registry.services.directory
-        let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil)
+        let admission = registry.services.admission
+        let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil) {
+            admission.activationRefusal().map { ControlError.overLimit($0.description) }
+        }
         if connected.spawned { start(registration, name: connected.name, activation: connected.activation, in: registry) }
         let token = try await user.asyncMap { user throws(ControlError) in
             try await directory.tokens.sign(server: server, name: connected.name, user: user, auth: auth)

@@ -54,7 +54,10 @@ package final class RoomDirectory: Sendable {
 
     /// Finds the live room holding `key` or, with `spawn`, creates one (both atomically); with
     /// `spawn` and no key, always creates one. A created room's activation is `scheduled`.
-    package func connect(server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool) throws(ControlError) -> Connected {
+    /// `refusal` is asked (under the lock) just before creating one: a limit can refuse it.
+    package func connect(
+        server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool, refusal: () -> ControlError? = { nil }
+    ) throws(ControlError) -> Connected {
         let now = clock.now
         let maxIdle = spawn?.maxIdle ?? configuration.defaultMaxIdle
         let outcome = try state.withLock { (state) throws(ControlError) -> Connected in
@@ -64,6 +67,7 @@ package final class RoomDirectory: Sendable {
                 return Connected(name: name, spawned: false, status: status, activation: record.activation)
             }
             guard let spawn else { throw .keyUnheld(key ?? "") }
+            if let refused = refusal() { throw refused }
             let name = UUID().uuidString.lowercased()
             let roomKey = RoomKey(server: server, name: name)
             var record = RoomRecord()
