@@ -26,6 +26,28 @@ struct ControlSecurityTests {
         }
     }
 
+    @Test("a status stream stays open past the HTTP idle timeout: it is a response in progress, not an idle connection")
+    func streamOutlivesIdleTimeout() async throws {
+        let connectionClock = ManualClock()
+        try await withControlServer(configure: {
+            $0.connectionClock = connectionClock
+            $0.limits.idleTimeout = .seconds(20)
+        }) { server in
+            let name = try #require(try await server.connect(["server": "session", "spawn": [:]])["name"]?.stringValue)
+            try await waitForStatus(server, name, "ready")
+            let stream = try await server.statusStream("session", name)
+            try await waitUntil("the replay arrived") { stream.events.count == 4 }
+            let start = connectionClock.now
+            try await server.sweep(connectionClock, until: "a minute of connection time passed") {
+                connectionClock.now > start.addingTimeInterval(60)
+            }
+            #expect(!stream.hasEnded)
+            _ = try await server.control("POST", "/rooms/session/\(name)/terminate", json: [:])
+            try await waitUntil("the stream delivered the end") { stream.hasEnded }
+            #expect(stream.statuses.suffix(2) == ["terminating", "terminated"])
+        }
+    }
+
     @Test("connect answers 503 over-limit when a new room would pass maxLiveRooms, but still finds rooms by key")
     func spawnOverLimit() async throws {
         try await withControlServer(configure: { $0.limits.maxLiveRooms = 1 }) { server in
