@@ -92,9 +92,14 @@ struct WebSocketSession: Sendable {
                 guard let next = try await iterator.next() else { return failure ?? .abnormal }
                 frame = next
             } catch let error as FramingError {
-                // The close frame is sent and our side is shut; wait (bounded) for the peer to hang up.
+                // Nothing more can be read: close (unless a violation before it already did), then
+                // wait, bounded by the close timeout, for the peer to hang up.
+                if let failure {
+                    try? await connection.transport.closed()
+                    return failure
+                }
                 connection.logger.info("closing connection after a framing error", metadata: ["code": "\(error.code)", "reason": "\(error)"])
-                connection.markClosing()
+                connection.startClosing(code: error.code, reason: error.description)
                 connection.transport.connectionDidStartClosing(urgent: nil)
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
