@@ -52,9 +52,11 @@ struct PartyFront: Sendable {
         let routed: Target
         switch route(method: .get, target: target, headers: headers) {
         case nil:
-            return .reject(.error(.notFound, "no room at \(target); connect to /\(configuration.prefix)/SERVER/NAME"))
+            let message = "no room at \(Self.loggable(target)); connect to /\(configuration.prefix)/SERVER/NAME"
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "404", "reason": "not a room path"])
+            return .reject(.error(.notFound, message))
         case .failure(let rejection)?:
-            logger.info("refused WebSocket upgrade", metadata: ["target": "\(target)", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
             return .reject(rejection.response)
         case .success(let value)?:
             routed = value
@@ -106,17 +108,21 @@ struct PartyFront: Sendable {
         }
     }
 
-    /// The answer to an upgrade request the WebSocket handshake refused: 426 with
-    /// `Sec-WebSocket-Version: 13` for another version, 400 for a missing or malformed key.
-    func malformedUpgradeResponse(target: String, headers: HTTPFields) -> Response {
-        if headers[.secWebSocketVersion] != "13" {
-            logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(target)"])
-            var response = Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13")
-            response.headers[.secWebSocketVersion] = "13"
-            return response
-        }
-        logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(target)"])
-        return .error(.badRequest, "malformed WebSocket upgrade: a Sec-WebSocket-Key of 16 base64-encoded bytes is required")
+    /// The answer to an upgrade request whose handshake was refused (`refusal`, from
+    /// `HandshakeCheck`): 426 with `Sec-WebSocket-Version: 13` for another version, 400 otherwise.
+    func malformedUpgradeResponse(_ refusal: Rejection?, target: String) -> Response {
+        let rejection = refusal ?? Rejection(.badRequest, "malformed WebSocket upgrade")
+        logger.info(
+            "refused a malformed WebSocket upgrade",
+            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"]
+        )
+        return rejection.response
+    }
+
+    /// `target` cut to at most 256 characters, for log lines and error messages.
+    static func loggable(_ target: String) -> String {
+        guard target.utf8.count > 256 else { return target }
+        return "\(target.prefix(200))… (\(target.utf8.count) bytes)"
     }
 
     // MARK: HTTP
@@ -152,7 +158,8 @@ struct PartyFront: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(bytes: registry.services.metrics.render()))
         }
         if headers[.upgrade]?.lowercased() == "websocket" {
-            return malformedUpgradeResponse(target: target, headers: headers)
+            let refusal = HandshakeCheck.refusal(method: method.rawValue, isHTTP11OrLater: nil, headers: headers)
+            return malformedUpgradeResponse(refusal, target: target)
         }
         let routed: Target
         switch route(method: method, target: target, headers: headers) {
@@ -169,8 +176,11 @@ struct PartyFront: Sendable {
         var request = routed.request
         do {
             request.body = try await readBody(configuration.maxRequestBodySize)
-        } catch {
+        } catch is NIOTooManyBytesError {
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
+        } catch {
+            logger.debug("the request body ended early", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
+            return .error(.badRequest, "incomplete request body")
         }
         if let refusal = await authenticateWorker(&request) { return refusal }
         do {
