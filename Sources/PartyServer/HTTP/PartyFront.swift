@@ -169,6 +169,7 @@ struct PartyFront: Sendable {
             }
             return .error(.notFound, "not found")
         case .failure(let rejection)?:
+            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
             return rejection.response
         case .success(let value)?:
             routed = value
