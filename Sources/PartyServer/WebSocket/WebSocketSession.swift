@@ -80,6 +80,12 @@ struct WebSocketSession: Sendable {
         await driver.close(code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
     }
 
+    /// The ending of a connection whose peer went away without a close frame; logs it once.
+    private func vanished(_ connection: Connection) -> Ending {
+        connection.logger.debug("connection ended without a close frame")
+        return .abnormal
+    }
+
     /// Reads frames until the closing handshake completes or the peer vanishes.
     @discardableResult
     private func receive(_ driver: ConnectionDriver, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
@@ -89,7 +95,7 @@ struct WebSocketSession: Sendable {
         while true {
             let frame: WebSocketFrame
             do {
-                guard let next = try await iterator.next() else { return failure ?? .abnormal }
+                guard let next = try await iterator.next() else { return failure ?? vanished(connection) }
                 frame = next
             } catch let error as FramingError {
                 // Nothing more can be read: close (unless a violation before it already did), then
@@ -104,7 +110,7 @@ struct WebSocketSession: Sendable {
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
             } catch {
-                return failure ?? .abnormal
+                return failure ?? vanished(connection)
             }
             switch processor.process(frame) {
             case .none:
