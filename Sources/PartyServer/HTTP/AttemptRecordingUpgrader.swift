@@ -4,8 +4,8 @@ import NIOHTTP1
 import NIOWebSocket
 
 /// Wraps the WebSocket upgrader to remember that an upgrade was attempted, so a handshake the
-/// upgrader refuses (wrong version, missing key) gets a clear HTTP answer instead of a dropped
-/// connection.
+/// upgrader refuses (wrong version, missing key, or a rule of `HandshakeCheck`) gets a clear
+/// HTTP answer instead of a dropped connection or an upgrade it should not get.
 struct AttemptRecordingUpgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProtocolUpgrader, Sendable {
     let inner: NIOTypedWebSocketServerUpgrader<UpgradeResult>
     let attempted: NIOLockedValueBox<HTTPRequestHead?>
@@ -19,6 +19,10 @@ struct AttemptRecordingUpgrader<UpgradeResult: Sendable>: NIOTypedHTTPServerProt
         initialResponseHeaders: HTTPHeaders
     ) -> EventLoopFuture<HTTPHeaders> {
         attempted.withLockedValue { $0 = upgradeRequest }
+        if HandshakeCheck.refusal(for: upgradeRequest) != nil {
+            // Not upgrading: the not-upgrading handler answers with the refusal.
+            return channel.eventLoop.makeFailedFuture(NIOWebSocketUpgradeError.invalidUpgradeHeader)
+        }
         return inner.buildUpgradeResponse(channel: channel, upgradeRequest: upgradeRequest, initialResponseHeaders: initialResponseHeaders)
     }
 

@@ -23,6 +23,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     struct Value: ServerChildChannelValue {
         let upgradeResult: EventLoopFuture<UpgradeResult>
         let channel: any Channel
+        /// The peer's address, `IP:port`, for log lines.
+        var remote = ""
+        /// Whether `HTTPParseErrorHandler` logged a parse error (nothing else needs to).
+        var reportedParseError = NIOLockedValueBox(false)
     }
 
     let responder: HTTPChannelHandler.Responder
@@ -44,8 +48,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             let headers = request.headers
             let isWellFormedUpgrade =
                 headers[.upgrade]?.lowercased() == "websocket"
-                && headers[.secWebSocketVersion] == "13"
-                && headers[.secWebSocketKey] != nil
+                && HandshakeCheck.refusal(method: request.method.rawValue, isHTTP11OrLater: nil, headers: headers) == nil
             guard isWellFormedUpgrade else {
                 try await responder(request, responseWriter, channel)
                 return
@@ -120,7 +123,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         }
                         if let head = attempted.withLockedValue({ $0 }) {
                             // The handshake itself was refused (version, key) before any routing.
-                            let response = front.malformedUpgradeResponse(target: head.uri, headers: HTTPFields(head.headers))
+                            let response = front.malformedUpgradeResponse(HandshakeCheck.refusal(for: head), target: head.uri)
                             return UpgradeResult.rejected(asyncChannel, response)
                         }
                         guard limits.admitted else {
@@ -138,7 +141,18 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
             let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
-            return Value(upgradeResult: negotiation, channel: channel)
+            // Bytes that are not HTTP get a 400 until the first request is decided; from then on
+            // Hummingbird (plain HTTP) or the WebSocket handlers deal with what arrives.
+            var value = Value(upgradeResult: negotiation, channel: channel)
+            value.remote = Self.describe(channel.remoteAddress)
+            let parseErrors = HTTPParseErrorHandler(
+                logger: logger, remote: value.remote, closeTimeout: TimeAmount(front.configuration.closeTimeout), reported: value.reportedParseError
+            )
+            try channel.pipeline.syncOperations.addHandler(parseErrors, name: HTTPParseErrorHandler.name)
+            negotiation.whenComplete { _ in
+                channel.pipeline.removeHandler(name: HTTPParseErrorHandler.name, promise: nil)
+            }
+            return value
         }
     }
 
@@ -152,11 +166,17 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             case .websocket(let webSocket, let session):
                 await session.run(webSocket)
             }
-        } catch let error as ChannelError where error == .inputClosed {
-            logger.trace("connection closed during the upgrade")
         } catch {
-            logger.debug("connection failed during the upgrade", metadata: ["error": "\(error)"])
+            // `HTTPParseErrorHandler` logged the request that was not HTTP, or was cut off.
+            guard !value.reportedParseError.withLockedValue({ $0 }) else { return }
+            logger.debug("connection closed before its first request was complete", metadata: ["remote": "\(value.remote)", "error": "\(error)"])
         }
+    }
+
+    /// `IP:port` of `address`, or `unknown`.
+    static func describe(_ address: SocketAddress?) -> String {
+        guard let address, let ip = address.ipAddress, let port = address.port else { return "unknown" }
+        return "\(ip):\(port)"
     }
 
     /// Writes a refusal of an upgrade and closes the connection.

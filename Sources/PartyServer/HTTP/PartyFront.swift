@@ -56,7 +56,9 @@ struct PartyFront: Sendable {
         let routed: Target
         switch route(method: .get, target: target, headers: headers) {
         case nil:
-            return .reject(.error(.notFound, "no room at \(target); connect to /\(configuration.prefix)/SERVER/NAME"))
+            let message = "no room at \(Self.loggable(target)); connect to /\(configuration.prefix)/SERVER/NAME"
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "404", "reason": "not a room path"])
+            return .reject(.error(.notFound, message))
         case .failure(let rejection)?:
             logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
             return .reject(rejection.response)
@@ -134,24 +136,31 @@ struct PartyFront: Sendable {
         }
     }
 
-    /// The answer to an upgrade request the WebSocket handshake refused: 426 with
-    /// `Sec-WebSocket-Version: 13` for another version, 400 for a missing or malformed key.
-    func malformedUpgradeResponse(target: String, headers: HTTPFields) -> Response {
-        if headers[.secWebSocketVersion] != "13" {
-            logger.info("refused WebSocket upgrade with an unsupported version", metadata: ["target": "\(Self.loggable(target))"])
-            var response = Response.error(.upgradeRequired, "Sec-WebSocket-Version must be 13")
-            response.headers[.secWebSocketVersion] = "13"
-            return response
-        }
-        logger.info("refused a malformed WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))"])
-        return .error(.badRequest, "malformed WebSocket upgrade: a Sec-WebSocket-Key of 16 base64-encoded bytes is required")
+    /// The answer to an upgrade request whose handshake was refused (`refusal`, from
+    /// `HandshakeCheck`): 426 with `Sec-WebSocket-Version: 13` for another version, 400 otherwise.
+    func malformedUpgradeResponse(_ refusal: Rejection?, target: String) -> Response {
+        let rejection = refusal ?? Rejection(.badRequest, "malformed WebSocket upgrade")
+        logger.info(
+            "refused a malformed WebSocket upgrade",
+            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"]
+        )
+        return rejection.response
     }
 
-    /// A request target for the log: the path only (the query may carry a token), at most 200
-    /// characters.
-    static func loggable(_ target: String) -> Substring {
-        let path = target.firstIndex(of: "?").map { target[..<$0] } ?? Substring(target)
-        return path.prefix(200)
+    /// A request target for log lines and error messages: the values of query parameters that
+    /// carry secrets (`token`, `key`) replaced by `REDACTED`, cut to 200 characters when it is
+    /// over 256 bytes.
+    static func loggable(_ target: String) -> String {
+        var text = target
+        if let queryStart = target.firstIndex(of: "?") {
+            let query = target[target.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { pair -> Substring in
+                let name = pair.prefix { $0 != "=" }.lowercased()
+                return name == "token" || name == "key" || name == "api_key" ? Substring(name + "=REDACTED") : pair
+            }
+            text = String(target[..<queryStart]) + "?" + query.joined(separator: "&")
+        }
+        guard text.utf8.count > 256 else { return text }
+        return "\(text.prefix(200))… (\(text.utf8.count) bytes)"
     }
 
     // MARK: HTTP
@@ -187,7 +196,8 @@ struct PartyFront: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(bytes: registry.services.metrics.render()))
         }
         if headers[.upgrade]?.lowercased() == "websocket" {
-            return malformedUpgradeResponse(target: target, headers: headers)
+            let refusal = HandshakeCheck.refusal(method: method.rawValue, isHTTP11OrLater: nil, headers: headers)
+            return malformedUpgradeResponse(refusal, target: target)
         }
         let routed: Target
         switch route(method: method, target: target, headers: headers) {
@@ -197,6 +207,7 @@ struct PartyFront: Sendable {
             }
             return .error(.notFound, "not found")
         case .failure(let rejection)?:
+            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
             return rejection.response
         case .success(let value)?:
             routed = value
@@ -204,12 +215,15 @@ struct PartyFront: Sendable {
         var request = routed.request
         do {
             request.body = try await readBody(configuration.maxRequestBodySize)
-        } catch {
+        } catch is NIOTooManyBytesError {
             logger.info(
                 "refused a request body over maxRequestBodySize",
                 metadata: ["room": "\(routed.lobby.server)/\(routed.lobby.name)", "limit": "maxRequestBodySize", "status": "413"]
             )
             return .error(.contentTooLarge, "request body exceeds \(configuration.maxRequestBodySize) bytes")
+        } catch {
+            logger.debug("the request body ended early", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
+            return .error(.badRequest, "incomplete request body")
         }
         if let refusal = await admitToRoom(&request, lobby: routed.lobby) { return refusal }
         if let refusal = await authenticate(&request) { return refusal }

@@ -1,15 +1,18 @@
 import NIOCore
 import NIOWebSocket
 
-/// Answers frames the decoder cannot parse (over the size limit, malformed control frames) with
-/// a close frame, then shuts our side of the TCP connection while still reading and discarding
-/// what the peer sends, so the peer reads the close frame instead of a connection reset.
-final class FramingErrorHandler: ChannelInboundHandler, RemovableChannelHandler {
+/// Turns errors of the frame decoder (over the size limit, malformed control frames) into a
+/// `FramingError` the session answers with a close frame, in order after the frames decoded
+/// before it; discards what the peer sends after that. On the way out, lets through at most
+/// one close frame and nothing after it (RFC 6455 §5.5.1), whichever part of the server sends it.
+final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private var failed = false
+    private var closeSent = false
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
@@ -26,15 +29,17 @@ final class FramingErrorHandler: ChannelInboundHandler, RemovableChannelHandler 
             return
         }
         failed = true
-        let code = Self.closeCode(for: webSocketError)
-        var data = context.channel.allocator.buffer(capacity: 2)
-        data.writeInteger(UInt16(code))
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        let loopBound = context.loopBound
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in
-            loopBound.value.close(mode: .output, promise: nil)
+        context.fireErrorCaught(FramingError(code: Self.closeCode(for: webSocketError), underlying: webSocketError))
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard !closeSent else {
+            // The closing handshake has started: nothing may follow our close frame.
+            promise?.succeed()
+            return
         }
-        context.fireErrorCaught(FramingError(code: code, underlying: webSocketError))
+        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
+        context.write(data, promise: promise)
     }
 
     /// The close code for a decoder error: 1009 for an oversized frame, 1002 otherwise.
@@ -43,7 +48,7 @@ final class FramingErrorHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 }
 
-/// A frame the decoder rejected; the close frame with `code` has already been sent.
+/// A frame the decoder rejected; the session closes the connection with `code`.
 struct FramingError: Error, CustomStringConvertible {
     let code: Int
     let underlying: NIOWebSocketError

@@ -83,6 +83,12 @@ struct WebSocketSession: Sendable {
         await driver.close(code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
     }
 
+    /// The ending of a connection whose peer went away without a close frame; logs it once.
+    private func vanished(_ connection: Connection) -> Ending {
+        connection.logger.debug("connection ended without a close frame")
+        return .abnormal
+    }
+
     /// Reads frames until the closing handshake completes or the peer vanishes.
     @discardableResult
     private func receive(_ driver: ConnectionDriver, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
@@ -95,12 +101,17 @@ struct WebSocketSession: Sendable {
         while true {
             let frame: WebSocketFrame
             do {
-                guard let next = try await iterator.next() else { return failure ?? .abnormal }
+                guard let next = try await iterator.next() else { return failure ?? vanished(connection) }
                 frame = next
             } catch let error as FramingError {
-                // The close frame is sent and our side is shut; wait (bounded) for the peer to hang up.
+                // Nothing more can be read: close (unless a violation before it already did), then
+                // wait, bounded by the close timeout, for the peer to hang up.
+                if let failure {
+                    try? await connection.transport.closed()
+                    return failure
+                }
                 connection.logger.info("closing connection after a framing error", metadata: ["code": "\(error.code)", "reason": "\(error)"])
-                connection.markClosing()
+                connection.startClosing(code: error.code, reason: error.description)
                 connection.transport.connectionDidStartClosing(urgent: nil)
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
@@ -108,7 +119,7 @@ struct WebSocketSession: Sendable {
                 connection.logger.info("closed a silent connection", metadata: ["reason": "\(timeout)"])
                 return failure ?? Ending(code: CloseCode.abnormal, reason: timeout.description, wasClean: false)
             } catch {
-                return failure ?? .abnormal
+                return failure ?? vanished(connection)
             }
             let action = processor.process(frame)
             if failure == nil, action.takesToken, budget?.take(now: clock.now) == false, let rate {

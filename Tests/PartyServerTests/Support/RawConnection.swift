@@ -4,8 +4,8 @@ import Synchronization
 
 /// A plain TCP connection for tests that need to write exact bytes and read what comes back.
 final class RawConnection: Sendable {
-    private let channel: any Channel
-    private let received: Received
+    let channel: any Channel
+    let received: Received
 
     private init(channel: any Channel, received: Received) {
         self.channel = channel
@@ -45,6 +45,7 @@ final class RawConnection: Sendable {
     final class Received: Sendable {
         private let state = Mutex<(bytes: [UInt8], closed: Bool)>(([], false))
         var text: String { state.withLock { String(decoding: $0.bytes, as: UTF8.self) } }
+        var bytes: [UInt8] { state.withLock { $0.bytes } }
         var closed: Bool { state.withLock { $0.closed } }
         func append(_ buffer: ByteBuffer) { state.withLock { $0.bytes += buffer.readableBytesView } }
         func markClosed() { state.withLock { $0.closed = true } }
