@@ -56,7 +56,7 @@ struct PartyFront: Sendable {
             logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "404", "reason": "not a room path"])
             return .reject(.error(.notFound, message))
         case .failure(let rejection)?:
-            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"])
             return .reject(rejection.response)
         case .success(let value)?:
             routed = value
@@ -114,15 +114,16 @@ struct PartyFront: Sendable {
         let rejection = refusal ?? Rejection(.badRequest, "malformed WebSocket upgrade")
         logger.info(
             "refused a malformed WebSocket upgrade",
-            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"]
+            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"]
         )
         return rejection.response
     }
 
-    /// `target` cut to at most 256 characters, for log lines and error messages.
-    static func loggable(_ target: String) -> String {
-        guard target.utf8.count > 256 else { return target }
-        return "\(target.prefix(200))… (\(target.utf8.count) bytes)"
+    /// `text` (a request target, a refusal) for a log line or an error message: when longer than
+    /// 256 bytes, its first 200 characters and its size.
+    static func loggable(_ text: String) -> String {
+        guard text.utf8.count > 256 else { return text }
+        return "\(text.prefix(200))… (\(text.utf8.count) bytes)"
     }
 
     // MARK: HTTP
@@ -169,7 +170,7 @@ struct PartyFront: Sendable {
             }
             return .error(.notFound, "not found")
         case .failure(let rejection)?:
-            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"])
             return rejection.response
         case .success(let value)?:
             routed = value
