@@ -85,7 +85,7 @@ package struct InboundFrameProcessor {
             }
             return Self.parseClose(frame.unmaskedData)
         default:
-            return .fail(code: CloseCode.protocolError, reason: "reserved opcode \(frame.opcode)")
+            return .fail(code: CloseCode.protocolError, reason: "reserved opcode 0x\(String(UInt8(webSocketOpcode: frame.opcode), radix: 16, uppercase: true))")
         }
     }
 
