@@ -127,6 +127,43 @@ let package = Package(
             path: "Examples/Cursors",
             swiftSettings: swiftSettings
         ),
+        // libFuzzer targets: Fuzz/run builds them with -sanitize=fuzzer,address -DFUZZING and
+        // runs each for a bounded time; a normal build makes them replay the inputs they are given.
+        .target(
+            name: "PartyFuzzing",
+            path: "Fuzz/Support",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-route",
+            dependencies: ["PartyFuzzing", "PartyServer", "PartyClient"],
+            path: "Fuzz/Route",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-frames",
+            dependencies: [
+                "PartyFuzzing",
+                "PartyServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ],
+            path: "Fuzz/Frames",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-utf8",
+            dependencies: ["PartyFuzzing", "PartyServer"],
+            path: "Fuzz/UTF8",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "fuzz-credentials",
+            dependencies: ["PartyFuzzing", "PartyServer"],
+            path: "Fuzz/Credentials",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "PartyServerTests",
             dependencies: [

@@ -36,7 +36,6 @@ extension BadInputTests {
                 }
                 try await harness.witness.progressed(by: 1)
             }
-            let elapsed = clock.now - started
 
             try await waitUntil(timeout: .seconds(60), "every dropped connection left the room") {
                 (registry.existingSlot(key)?.room.connectionCount ?? 0) == 0
@@ -61,7 +60,37 @@ extension BadInputTests {
             try await socket.waitForFrame("the welcome after the drops") { $0.text == "welcome:after" }
             try await socket.sendFrame(WireFrame.close, WireFrame.closePayload(code: 1000))
             #expect(try await socket.waitForClose(answer: false).code == 1000)
-            print("dropped \(Self.droppedConnections) connections in \(elapsed); descriptors \(descriptorsBefore) → \(descriptors)")
+        }
+    }
+}
+
+extension BadInputTests {
+    @Test("a client that hangs up inside a frame or a fragmented message ends with 1006 and one debug line", arguments: [
+        ("inside a frame header", false), ("inside a frame header", true),
+        ("inside a payload", false), ("inside a payload", true),
+        ("between fragments", false), ("between fragments", true),
+    ])
+    func hangUpMidFrame(cut: String, reset: Bool) async throws {
+        try await BadInputHarness.run { harness in
+            let room = uniqueRoom("cut")
+            let marker = Self.marker("cut")
+            let socket = try await RawWebSocket.open(port: harness.port, path: "/parties/probe/\(room)?_pk=\(marker)")
+            try await socket.waitForFrame("the welcome message") { $0.opcode == WireFrame.text }
+            let whole = WireFrame.encode(opcode: WireFrame.text, payload: Array(repeating: 0x61, count: 300))
+            switch cut {
+            case "inside a frame header": try await socket.send(Array(whole.prefix(3)))
+            case "inside a payload": try await socket.send(Array(whole.prefix(100)))
+            default: try await socket.sendFrame(WireFrame.text, Array("echo:part".utf8), fin: false)
+            }
+            try await harness.witness.progressed()
+            if reset {
+                socket.connection.resetAndClose()
+            } else {
+                socket.connection.close()
+            }
+            try await waitUntil("onClose ran with 1006") { Recorder.shared.events(room).contains("close \(marker) 1006  false") }
+            try await harness.expectOneLine(mentioning: marker, level: .debug)
+            #expect(harness.line(mentioning: marker)?.message == "connection ended without a close frame")
         }
     }
 }

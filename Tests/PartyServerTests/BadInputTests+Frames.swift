@@ -8,6 +8,8 @@ struct FrameCase: Sendable, CustomTestStringConvertible {
     let code: Int
     /// Send the bytes in the same write as the upgrade request instead of after the 101.
     var pipelined = false
+    /// The reason the close frame must carry, when the case checks it.
+    var reason: String?
     let bytes: @Sendable () -> [UInt8]
 
     var testDescription: String { "\(name) → \(code)" }
@@ -20,16 +22,16 @@ struct FrameCase: Sendable, CustomTestStringConvertible {
 
     /// Frames that break the framing rules of RFC 6455: close with 1002.
     static let protocolErrors: [FrameCase] = [
-        FrameCase(name: "unmasked text frame", code: 1002) { frame(WireFrame.text, Array("hi".utf8), masked: false) },
+        FrameCase(name: "unmasked text frame", code: 1002, reason: "client frames must be masked") { frame(WireFrame.text, Array("hi".utf8), masked: false) },
         FrameCase(name: "unmasked binary frame", code: 1002) { frame(WireFrame.binary, [1, 2, 3], masked: false) },
         FrameCase(name: "unmasked ping", code: 1002) { frame(WireFrame.ping, [7], masked: false) },
         FrameCase(name: "unmasked close frame", code: 1002) { frame(WireFrame.close, WireFrame.closePayload(code: 1000), masked: false) },
         FrameCase(name: "RSV1 without an extension", code: 1002) { frame(WireFrame.text, Array("hi".utf8), rsv: 0x40) },
         FrameCase(name: "RSV2 without an extension", code: 1002) { frame(WireFrame.binary, [1], rsv: 0x20) },
         FrameCase(name: "RSV3 on a ping", code: 1002) { frame(WireFrame.ping, [], rsv: 0x10) },
-        FrameCase(name: "reserved data opcode 0x3", code: 1002) { frame(0x3, [1]) },
+        FrameCase(name: "reserved data opcode 0x3", code: 1002, reason: "reserved opcode 0x3") { frame(0x3, [1]) },
         FrameCase(name: "reserved data opcode 0x7", code: 1002) { frame(0x7, []) },
-        FrameCase(name: "reserved control opcode 0xB", code: 1002) { frame(0xB, [1]) },
+        FrameCase(name: "reserved control opcode 0xB", code: 1002, reason: "reserved opcode 0xB") { frame(0xB, [1]) },
         FrameCase(name: "reserved control opcode 0xF", code: 1002) { frame(0xF, []) },
         FrameCase(name: "continuation without a message", code: 1002) { frame(WireFrame.continuation, Array("x".utf8)) },
         FrameCase(name: "text frame inside a fragmented text message", code: 1002) { text("echo:a", fin: false) + text("b") },
@@ -119,6 +121,9 @@ extension BadInputTests {
             }
             let ending = try await socket.waitForClose()
             #expect(ending.code == frameCase.code, "\(frameCase.name): \(ending.closeFrames)")
+            if let reason = frameCase.reason {
+                #expect(ending.closeFrames.first?.text.dropFirst(2) == Substring(reason), "\(ending.closeFrames)")
+            }
             #expect(ending.closeFrames.count == 1, "\(frameCase.name): \(ending.closeFrames)")
             #expect(ending.framesAfterClose.isEmpty, "\(frameCase.name): \(ending.framesAfterClose)")
             #expect(ending.disconnected)

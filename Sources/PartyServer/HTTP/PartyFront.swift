@@ -60,7 +60,7 @@ struct PartyFront: Sendable {
             logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "404", "reason": "not a room path"])
             return .reject(.error(.notFound, message))
         case .failure(let rejection)?:
-            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"])
             return .reject(rejection.response)
         case .success(let value)?:
             routed = value
@@ -142,22 +142,22 @@ struct PartyFront: Sendable {
         let rejection = refusal ?? Rejection(.badRequest, "malformed WebSocket upgrade")
         logger.info(
             "refused a malformed WebSocket upgrade",
-            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"]
+            metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"]
         )
         return rejection.response
     }
 
-    /// A request target for log lines and error messages: the values of query parameters that
+    /// `text` (a request target, a refusal) for a log line or an error message: the values of query parameters that
     /// carry secrets (`token`, `key`) replaced by `REDACTED`, cut to 200 characters when it is
     /// over 256 bytes.
-    static func loggable(_ target: String) -> String {
-        var text = target
-        if let queryStart = target.firstIndex(of: "?") {
-            let query = target[target.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { pair -> Substring in
+    static func loggable(_ text: String) -> String {
+        var text = text
+        if let queryStart = text.firstIndex(of: "?") {
+            let query = text[text.index(after: queryStart)...].split(separator: "&", omittingEmptySubsequences: false).map { pair -> Substring in
                 let name = pair.prefix { $0 != "=" }.lowercased()
                 return name == "token" || name == "key" || name == "api_key" ? Substring(name + "=REDACTED") : pair
             }
-            text = String(target[..<queryStart]) + "?" + query.joined(separator: "&")
+            text = String(text[..<queryStart]) + "?" + query.joined(separator: "&")
         }
         guard text.utf8.count > 256 else { return text }
         return "\(text.prefix(200))… (\(text.utf8.count) bytes)"
@@ -207,7 +207,7 @@ struct PartyFront: Sendable {
             }
             return .error(.notFound, "not found")
         case .failure(let rejection)?:
-            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(rejection.message)"])
+            logger.info("refused request", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)", "reason": "\(Self.loggable(rejection.message))"])
             return rejection.response
         case .success(let value)?:
             routed = value

@@ -1,7 +1,7 @@
 /// Parses `application/x-www-form-urlencoded` query strings (`+` is a space).
-enum QueryString {
+package enum QueryString {
     /// The name/value pairs of `query` (without the leading `?`), decoded; malformed escapes are kept as is.
-    static func parse(_ query: Substring) -> [(name: String, value: String)] {
+    package static func parse(_ query: Substring) -> [(name: String, value: String)] {
         guard !query.isEmpty else { return [] }
         var pairs: [(name: String, value: String)] = []
         for part in query.split(separator: "&", omittingEmptySubsequences: true) {

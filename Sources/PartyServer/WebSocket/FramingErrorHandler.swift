@@ -5,21 +5,23 @@ import NIOWebSocket
 /// `FramingError` the session answers with a close frame, in order after the frames decoded
 /// before it; discards what the peer sends after that. On the way out, lets through at most
 /// one close frame and nothing after it (RFC 6455 §5.5.1), whichever part of the server sends it.
-final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
-    typealias InboundOut = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+package final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    package typealias InboundIn = WebSocketFrame
+    package typealias InboundOut = WebSocketFrame
+    package typealias OutboundIn = WebSocketFrame
+    package typealias OutboundOut = WebSocketFrame
 
     private var failed = false
     private var closeSent = false
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package init() {}
+
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard !failed else { return }
         context.fireChannelRead(data)
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if failed {
             // The decoder keeps reporting the bytes it now discards; they need no answer.
             return
@@ -32,7 +34,7 @@ final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireErrorCaught(FramingError(code: Self.closeCode(for: webSocketError), underlying: webSocketError))
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+    package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         guard !closeSent else {
             // The closing handshake has started: nothing may follow our close frame.
             promise?.succeed()
@@ -43,17 +45,17 @@ final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// The close code for a decoder error: 1009 for an oversized frame, 1002 otherwise.
-    static func closeCode(for error: NIOWebSocketError) -> Int {
+    package static func closeCode(for error: NIOWebSocketError) -> Int {
         error == .invalidFrameLength ? CloseCode.messageTooBig : CloseCode.protocolError
     }
 }
 
 /// A frame the decoder rejected; the session closes the connection with `code`.
-struct FramingError: Error, CustomStringConvertible {
-    let code: Int
-    let underlying: NIOWebSocketError
+package struct FramingError: Error, CustomStringConvertible {
+    package let code: Int
+    package let underlying: NIOWebSocketError
 
-    var description: String {
+    package var description: String {
         code == CloseCode.messageTooBig ? "frame exceeds the maximum message size" : "malformed frame (\(underlying))"
     }
 }

@@ -4,9 +4,9 @@ import NIOWebSocket
 /// Turns inbound WebSocket frames into messages and protocol actions, enforcing RFC 6455:
 /// masking, reserved bits and opcodes, control-frame rules, fragmentation, the message size
 /// limit and UTF-8 validity of text messages and close reasons. Pure: no I/O.
-struct InboundFrameProcessor {
+package struct InboundFrameProcessor {
     /// What the session must do for a frame.
-    enum Action: Equatable {
+    package enum Action: Equatable {
         /// Nothing (a fragment was buffered, or a pong arrived).
         case none
         /// A complete message for the room.
@@ -20,16 +20,16 @@ struct InboundFrameProcessor {
     }
 
     /// Largest message accepted, in bytes, after reassembling fragments.
-    let maxMessageSize: Int
+    package let maxMessageSize: Int
     private var fragmentKind: Message.Kind?
     private var fragments = ByteBuffer()
 
-    init(maxMessageSize: Int) {
+    package init(maxMessageSize: Int) {
         self.maxMessageSize = maxMessageSize
     }
 
     /// Processes one frame read from the peer.
-    mutating func process(_ frame: WebSocketFrame) -> Action {
+    package mutating func process(_ frame: WebSocketFrame) -> Action {
         guard frame.maskKey != nil else {
             return .fail(code: CloseCode.protocolError, reason: "client frames must be masked")
         }
@@ -85,7 +85,7 @@ struct InboundFrameProcessor {
             }
             return Self.parseClose(frame.unmaskedData)
         default:
-            return .fail(code: CloseCode.protocolError, reason: "reserved opcode \(frame.opcode)")
+            return .fail(code: CloseCode.protocolError, reason: "reserved opcode 0x\(String(UInt8(webSocketOpcode: frame.opcode), radix: 16, uppercase: true))")
         }
     }
 

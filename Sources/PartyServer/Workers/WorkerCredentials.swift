@@ -34,12 +34,20 @@ public struct WorkerCredentials: Sendable, Equatable {
     public var authorization: String { "\(Self.scheme) \(id):\(secret)" }
 
     /// The credentials in an `Authorization` header value, or `nil` if it is not the worker scheme.
+    /// The scheme matches in any ASCII case (`partyworker`), and nothing else (not `PartyWor\u{212A}er`).
     public init?(authorization value: String) {
-        let prefix = Self.scheme + " "
-        guard value.count > prefix.count, value.prefix(prefix.count).lowercased() == prefix.lowercased() else { return nil }
-        let rest = value.dropFirst(prefix.count).trimmingPrefix(while: { $0 == " " })
+        var rest = value.unicodeScalars[...]
+        for expected in (Self.scheme + " ").unicodeScalars {
+            guard let next = rest.first, Self.asciiLowercased(next) == Self.asciiLowercased(expected) else { return nil }
+            rest = rest.dropFirst()
+        }
+        rest = rest.drop(while: { $0 == " " })
         guard let colon = rest.firstIndex(of: ":") else { return nil }
-        self.init(id: String(rest[..<colon]), secret: String(rest[rest.index(after: colon)...]))
+        self.init(id: String(Substring(rest[..<colon])), secret: String(Substring(rest[rest.index(after: colon)...])))
+    }
+
+    private static func asciiLowercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar
     }
 
     /// The lines `partyserver worker create` prints, ready for a shell or an env file.

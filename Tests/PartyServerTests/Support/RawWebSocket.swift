@@ -1,4 +1,5 @@
 import NIOCore
+import NIOPosix
 import Testing
 
 /// A WebSocket over a ``RawConnection``: the handshake is written by hand and frames are raw
@@ -117,6 +118,14 @@ extension RawConnection {
 
     /// Every byte received so far.
     var bytes: [UInt8] { received.bytes }
+
+    /// Closes the connection with a reset (SO_LINGER 0) instead of a FIN.
+    func resetAndClose() {
+        let channel = self.channel
+        (channel as? any SocketOptionProvider)?.setSoLinger(linger(l_onoff: 1, l_linger: 0)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
 
     /// The local port of this connection, which the server sees as the remote port.
     var localPort: Int? { channel.localAddress?.port }
