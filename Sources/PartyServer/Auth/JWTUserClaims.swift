@@ -48,18 +48,18 @@ struct JWTUserClaims: JWTPayload, Equatable {
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
         for key in container.allKeys {
-            let value = try container.decode(ClaimValue.self, forKey: key)
+            let value = try container.decode(AnyJSON.self, forKey: key)
             switch key.stringValue {
-            case "sub": subject = value.text
+            case "sub": subject = value.claimText
             case "exp": expiration = try value.date(key.stringValue)
             case "nbf": notBefore = try value.date(key.stringValue)
             case "iat": issuedAt = try value.date(key.stringValue)
-            case "iss": issuer = value.text
-            case "aud": audience = value.texts
-            case "name": name = value.text
-            case "roles": roles = value.texts.flatMap { $0.split(separator: " ").map(String.init) }
+            case "iss": issuer = value.claimText
+            case "aud": audience = value.claimTexts
+            case "name": name = value.claimText
+            case "roles": roles = value.claimTexts.flatMap { $0.split(separator: " ").map(String.init) }
             case "jti": break
-            default: extra[key.stringValue] = value.text
+            default: extra[key.stringValue] = value.claimText
             }
         }
     }
@@ -84,77 +84,24 @@ struct JWTUserClaims: JWTPayload, Equatable {
     }
 }
 
-/// Any JSON value of a claim, kept as text.
-private indirect enum ClaimValue: Decodable {
-    case string(String)
-    case number(Double)
-    case bool(Bool)
-    case null
-    case list([ClaimValue])
-    case object([(String, ClaimValue)])
-
-    init(from decoder: any Decoder) throws {
-        if let container = try? decoder.container(keyedBy: AnyKey.self) {
-            self = .object(try container.allKeys.sorted { $0.stringValue < $1.stringValue }.map { ($0.stringValue, try container.decode(ClaimValue.self, forKey: $0)) })
-            return
-        }
-        if var container = try? decoder.unkeyedContainer() {
-            var list: [ClaimValue] = []
-            while !container.isAtEnd { list.append(try container.decode(ClaimValue.self)) }
-            self = .list(list)
-            return
-        }
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let bool = try? container.decode(Bool.self) {
-            self = .bool(bool)
-        } else if let number = try? container.decode(Double.self) {
-            self = .number(number)
-        } else {
-            self = .string(try container.decode(String.self))
-        }
-    }
-
-    /// The value as claim text: a string as it is, anything else as JSON.
-    var text: String {
+extension AnyJSON {
+    /// The value as claim text: a string as it is, anything else as compact JSON.
+    fileprivate var claimText: String {
         if case .string(let string) = self { return string }
-        return json
+        return compactText
     }
 
-    /// The value as JSON text.
-    var json: String {
-        switch self {
-        case .string(let string): Self.quoted(string)
-        case .number(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case .bool(let bool): bool ? "true" : "false"
-        case .null: "null"
-        case .list(let list): "[" + list.map(\.json).joined(separator: ",") + "]"
-        case .object(let fields): "{" + fields.map { Self.quoted($0.0) + ":" + $0.1.json }.joined(separator: ",") + "}"
-        }
+    /// Every element's claim text for an array, else the one text.
+    fileprivate var claimTexts: [String] {
+        if case .array(let list) = self { return list.map(\.claimText) }
+        return [claimText]
     }
 
-    /// Every element's text for a list, else the one text.
-    var texts: [String] {
-        if case .list(let list) = self { return list.map(\.text) }
-        return [text]
-    }
-
-    func date(_ claim: String) throws -> Date {
+    /// A NumericDate claim (seconds since 1970).
+    fileprivate func date(_ claim: String) throws -> Date {
         guard case .number(let seconds) = self, seconds.isFinite else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "\(claim) must be a number of seconds since 1970"))
         }
         return Date(timeIntervalSince1970: seconds)
-    }
-
-    private static func quoted(_ string: String) -> String {
-        (try? String(decoding: JSONEncoder().encode(string), as: UTF8.self)) ?? "\"\""
-    }
-
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
     }
 }

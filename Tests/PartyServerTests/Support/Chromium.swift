@@ -1,5 +1,6 @@
 #if os(Linux)
 import Foundation
+import PartyServer
 import PartyServerTesting
 import Synchronization
 

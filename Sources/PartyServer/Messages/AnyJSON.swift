@@ -1,7 +1,8 @@
 import Foundation
 
-/// Any JSON value, to decode and re-encode JSON whose shape is not known (`JSONPayload`).
-enum AnyJSON: Sendable, Equatable, Codable {
+/// Any JSON value, to decode and re-encode JSON whose shape is not known (`JSONPayload`, token
+/// claims, and the tests' protocol messages).
+package enum AnyJSON: Sendable, Equatable, Codable {
     case null
     case bool(Bool)
     case number(Double)
@@ -9,7 +10,7 @@ enum AnyJSON: Sendable, Equatable, Codable {
     case array([AnyJSON])
     case object([String: AnyJSON])
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -26,7 +27,7 @@ enum AnyJSON: Sendable, Equatable, Codable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case .null: try container.encodeNil()
@@ -39,9 +40,12 @@ enum AnyJSON: Sendable, Equatable, Codable {
     }
 
     /// Compact JSON with sorted keys (`null` if it cannot be encoded, which a decoded value always can).
-    var compactData: Data {
+    package var compactData: Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return (try? encoder.encode(self)) ?? Data("null".utf8)
     }
+
+    /// Compact JSON text with sorted keys.
+    package var compactText: String { String(decoding: compactData, as: UTF8.self) }
 }
