@@ -48,7 +48,8 @@ struct DurableBenchServer: AsyncParsableCommand {
         var logger = Logger(label: "durable-bench-server")
         logger.logLevel = .error
         var configuration = PartyConfiguration(host: host, port: port, dataDirectory: dataDir, serveDemoPage: false)
-        configuration.limits.messageRate = nil  // measures capacity: one client may send as fast as it can
+        // Measures capacity: one client may send as fast as it can, with the token bucket still on the path.
+        configuration.limits.messageRate = MessageRate(perSecond: 1_000_000, burst: 2_000_000)
         let host = self.host
         let app = PartyApplication(configuration: configuration, logger: logger) { port in
             // Unbuffered: the benchmark script waits for this line in a file.
