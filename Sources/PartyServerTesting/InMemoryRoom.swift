@@ -37,9 +37,9 @@ public final class InMemoryRoom: Sendable {
 
     /// The live instance, started (`init`, `onStart`) if needed.
     public func instance() async throws -> any Server {
-        let instance = try await slot.acquire()
-        slot.release()
-        return instance
+        let hold = try await slot.acquire()
+        slot.release(hold)
+        return hold.instance
     }
 
     /// Hibernates the room now (snapshot, then release the actor) if no hook is running; the
@@ -58,14 +58,25 @@ public final class InMemoryRoom: Sendable {
         let connection = Connection(id: id, uri: request.uri, room: room, user: request.user, limits: limits, transport: InMemoryTransport())
         let driver = ConnectionDriver(slot: slot, connection: connection, context: ConnectionContext(request: request))
         let registered = await driver.open()
+        await room.outputReleased()
         return InMemoryClient(driver: driver, isRegistered: registered)
     }
 
     /// Sends an HTTP request to the room's `onRequest` (the static before-hook is not run).
     public func request(_ request: Request) async throws -> Response {
-        let instance = try await slot.acquire()
-        defer { slot.release() }
-        return try await instance.onRequest(request)
+        let hold = try await slot.acquire()
+        let response: Response
+        do {
+            response = try await hold.instance.onRequest(request)
+        } catch {
+            slot.release(hold)
+            throw error
+        }
+        // Like the HTTP front: the response waits until the writes made before it are durable.
+        let barrier = room.gate.barrier
+        slot.release(hold)
+        if let failure = await room.storage.waitDurable(barrier) { throw failure }
+        return response
     }
 }
 
@@ -84,14 +95,16 @@ public final class InMemoryClient: Sendable {
         self.isRegistered = isRegistered
     }
 
-    /// Delivers `message` to the room's `onMessage`; returns when the hook has finished.
+    /// Delivers `message` to the room's `onMessage`; returns when the hook has finished and
+    /// what it sent is released (its writes are durable, or failed).
     public func send(_ message: Message) async {
         await driver.deliver(message)
+        await connection.room.outputReleased()
     }
 
-    /// Delivers a text message.
+    /// Delivers a text message, like `send(_:)`.
     public func send(text: String) async {
-        await driver.deliver(.text(text))
+        await send(.text(text))
     }
 
     /// The messages the room sent this client since the last call.
@@ -109,7 +122,16 @@ public final class InMemoryClient: Sendable {
     public func close(code: Int = 1000, reason: String = "") async {
         guard isRegistered else { return }
         await driver.close(code: code, reason: reason, wasClean: true)
+        await connection.room.outputReleased()
         connection.markClosed()
+    }
+}
+
+extension Room {
+    /// Waits until the output the room holds now is released: the writes it waits for are
+    /// durable, or failed (and the output was dropped).
+    func outputReleased() async {
+        _ = await storage.waitDurable(gate.barrier)
     }
 }
 

@@ -86,28 +86,61 @@ package final class AlarmBook: Sendable {
     /// Number of alarms set.
     package var count: Int { entries.withLock { $0.count } }
 
-    /// Sets `key`'s alarm to `date`, durably, replacing any earlier one.
-    nonisolated(nonsending) package func set(_ key: RoomKey, at date: Date) async throws(StorageError) {
+    /// Sets `key`'s alarm to `date`, replacing any earlier one. The write goes through the room's
+    /// storage: inside an event it is committed with the event's other writes (and scheduled at
+    /// once); outside one, it is durable before the alarm is scheduled.
+    nonisolated(nonsending) package func set(_ key: RoomKey, at date: Date, through storage: RoomStorage) async throws(StorageError) {
+        let alarm = StoredAlarm(server: key.server, room: key.name, at: date, retryCount: 0)
+        try await storage.write(CollectionOfOne(.alarm(.set(atMilliseconds: alarm.atMilliseconds, retryCount: 0))), confirmed: true)
         let generation = nextGeneration()
-        entries.withLock { $0[key] = Entry(at: date, retryCount: 0, generation: generation) }
-        do {
-            try await engine.saveAlarm(StoredAlarm(server: key.server, room: key.name, at: date, retryCount: 0))
-        } catch {
-            entries.withLock { entries in
-                if entries[key]?.generation == generation { entries[key] = nil }
-            }
-            scheduler.cancel(key)
-            throw error
-        }
-        let current = entries.withLock { $0[key]?.generation == generation }
-        if current { scheduler.schedule(key, at: date) }
+        entries.withLock { $0[key] = Entry(at: alarm.at, retryCount: 0, generation: generation) }
+        scheduler.schedule(key, at: alarm.at)
     }
 
-    /// Deletes `key`'s alarm, durably.
-    nonisolated(nonsending) package func delete(_ key: RoomKey) async throws(StorageError) {
+    /// Sets `key`'s alarm to `date` without going through a room's storage: durable when it
+    /// returns, then scheduled (for tools and tests that have no room).
+    nonisolated(nonsending) package func set(_ key: RoomKey, at date: Date) async throws(StorageError) {
+        let alarm = StoredAlarm(server: key.server, room: key.name, at: date, retryCount: 0)
+        try await engine.saveAlarm(alarm)
+        let generation = nextGeneration()
+        entries.withLock { $0[key] = Entry(at: alarm.at, retryCount: 0, generation: generation) }
+        scheduler.schedule(key, at: alarm.at)
+    }
+
+    /// Deletes `key`'s alarm, through the room's storage like `set(_:at:through:)`.
+    nonisolated(nonsending) package func delete(_ key: RoomKey, through storage: RoomStorage) async throws(StorageError) {
+        try await storage.write(CollectionOfOne(.alarm(.delete)), confirmed: true)
         entries.withLock { $0[key] = nil }
         scheduler.cancel(key)
-        try await engine.deleteAlarm(server: key.server, room: key.name)
+    }
+
+    /// Makes `key`'s alarm what storage holds again (after a failed write reset the room, a set or
+    /// delete that was not stored must not fire or stay cancelled). A change made meanwhile wins.
+    package func reload(_ key: RoomKey) async {
+        let before = entries.withLock { $0[key]?.generation }
+        let stored: StoredAlarm?
+        do {
+            stored = try await engine.alarm(server: key.server, room: key.name)
+        } catch {
+            logger.error("could not read the room's alarm back after a failed write", metadata: ["room": "\(key)", "error": "\(error)"])
+            return
+        }
+        let generation = nextGeneration()
+        let schedule = entries.withLock { entries -> Date?? in
+            // Set or deleted again meanwhile, or running (its run finishes it): leave it.
+            guard entries[key]?.generation == before, entries[key]?.running != true else { return nil }
+            guard let stored else {
+                entries[key] = nil
+                return .some(nil)
+            }
+            entries[key] = Entry(at: stored.at, retryCount: stored.retryCount, generation: generation)
+            return .some(stored.at)
+        }
+        switch schedule {
+        case nil: break
+        case .some(nil): scheduler.cancel(key)
+        case .some(let at?): scheduler.schedule(key, at: at)
+        }
     }
 
     /// Marks `key`'s alarm as running; `nil` if it no longer exists or already runs.

@@ -70,8 +70,8 @@ public final class RoomControl: Sendable {
         Task {
             defer { registry.checkIn(slot) }
             // A failed start is recorded as the activation's end by the slot.
-            guard (try? await slot.acquire(expecting: activation)) != nil else { return }
-            slot.release()
+            guard let hold = try? await slot.acquire(expecting: activation) else { return }
+            slot.release(hold)
         }
     }
 

@@ -235,32 +235,6 @@ struct PartyFront: Sendable {
             logger.error("onBeforeRequest threw", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .error(.internalServerError, "onBeforeRequest failed")
         }
-        let slot = registry.checkOut(routed.registration, name: routed.lobby.name)
-        defer { registry.checkIn(slot) }
-        let instance: any Server
-        do {
-            instance = try await slot.acquire(admitting: true)
-        } catch let refusal as AdmissionRefusal {
-            logger.info("refused HTTP request over a limit", metadata: ["room": "\(slot.room.key)", "limit": "\(refusal.limitName)", "status": "503"])
-            return refusal.response
-        } catch {
-            return .error(.internalServerError, "the room failed to start; try again")
-        }
-        defer { slot.release() }
-        do {
-            return try await instance.onRequest(request)
-        } catch let rejection as Rejection {
-            return rejection.response
-        } catch let error as StorageError {
-            slot.room.logger.error("onRequest failed on storage", metadata: ["request": "\(request)", "error": "\(error)"])
-            switch error {
-            case .full: return .error(HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage full: the write was not stored")
-            case .closed: return .error(.serviceUnavailable, "server shutting down; try again")
-            default: return .error(.internalServerError, "storage error")
-            }
-        } catch {
-            slot.room.logger.error("onRequest threw", metadata: ["request": "\(request)", "error": "\(error)"])
-            return .error(.internalServerError, "internal error")
-        }
+        return await respondInRoom(routed.registration, name: routed.lobby.name, request: request)
     }
 }

@@ -13,6 +13,8 @@ package final class ServerMetrics: Sendable {
     package let evictions: CoreMetrics.Counter
     /// Activations of a room that had been hibernated or evicted, or never started in this process.
     package let wakes: CoreMetrics.Counter
+    /// Rooms reset because a storage write failed (instance discarded, connections closed).
+    package let resets: CoreMetrics.Counter
 
     init(routeName: String, factory: PrometheusMetricsFactory) {
         let dimensions = [("server", routeName)]
@@ -21,5 +23,6 @@ package final class ServerMetrics: Sendable {
         hibernations = CoreMetrics.Counter(label: "partyserver_hibernations_total", dimensions: dimensions, factory: factory)
         evictions = CoreMetrics.Counter(label: "partyserver_evictions_total", dimensions: dimensions, factory: factory)
         wakes = CoreMetrics.Counter(label: "partyserver_wakes_total", dimensions: dimensions, factory: factory)
+        resets = CoreMetrics.Counter(label: "partyserver_room_resets_total", dimensions: dimensions, factory: factory)
     }
 }

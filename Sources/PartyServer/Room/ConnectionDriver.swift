@@ -24,9 +24,9 @@ package struct ConnectionDriver: Sendable {
     /// was registered with the room; when the room failed to start or a hook threw, the
     /// connection is already closing with 1011 (1013 when a room limit kept the room from starting).
     package func open() async -> Bool {
-        let instance: any Server
+        let hold: RoomHold
         do {
-            instance = try await slot.acquire(admitting: true)
+            hold = try await slot.acquire(admitting: true)
         } catch let refusal as AdmissionRefusal {
             connection.logger.info("closing a new connection: the room could not start under the limits", metadata: ["limit": "\(refusal.limitName)"])
             connection.startClosing(code: CloseCode.tryAgainLater, reason: refusal.description)
@@ -35,7 +35,8 @@ package struct ConnectionDriver: Sendable {
             connection.startClosing(code: CloseCode.internalError, reason: "room failed to start")
             return false
         }
-        defer { slot.release() }
+        defer { slot.release(hold) }
+        let instance = hold.instance
         var registered = false
         do {
             let tags = try await instance.getConnectionTags(connection, context)
@@ -65,18 +66,18 @@ package struct ConnectionDriver: Sendable {
             connection.send(text: auto.response)
             return
         }
-        let instance: any Server
+        let hold: RoomHold
         do {
-            instance = try await slot.acquire()
+            hold = try await slot.acquire()
         } catch {
             connection.startClosing(code: CloseCode.internalError, reason: "room failed to start")
             return
         }
-        defer { slot.release() }
+        defer { slot.release(hold) }
         do {
-            try await instance.onMessage(connection, message)
+            try await hold.instance.onMessage(connection, message)
         } catch {
-            await fail(instance, error)
+            await fail(hold.instance, error)
         }
     }
 
@@ -87,9 +88,9 @@ package struct ConnectionDriver: Sendable {
         slot.room.services.metrics.connections.decrement()
         guard !connection.isDropped else { return }
         do {
-            let instance = try await slot.acquire()
-            defer { slot.release() }
-            try await instance.onClose(connection, code: code, reason: reason, wasClean: wasClean)
+            let hold = try await slot.acquire()
+            defer { slot.release(hold) }
+            try await hold.instance.onClose(connection, code: code, reason: reason, wasClean: wasClean)
         } catch {
             connection.logger.error("onClose failed", metadata: ["error": "\(error)"])
         }
@@ -106,6 +107,7 @@ package struct ConnectionDriver: Sendable {
         if let error = error as? PartyError { return error.description }
         switch error as? StorageError {
         case .full?: return "storage full: the write was not stored"
+        case .roomReset?: return "storage error: the room was reset; reconnect"
         case .closed?: return "server shutting down"
         case .some: return "storage error"
         case nil: return "internal error"

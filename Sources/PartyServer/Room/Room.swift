@@ -54,10 +54,12 @@ public final class Room: Sendable {
 
     // MARK: Alarms
 
-    /// Sets the room's one alarm to `date`, replacing any earlier one; durable when it returns.
-    /// A time in the past fires at once. When it fires, `onAlarm` runs, waking the room if needed.
+    /// Sets the room's one alarm to `date`, replacing any earlier one. A time in the past fires
+    /// at once. When it fires, `onAlarm` runs, waking the room if needed. It is a storage write:
+    /// inside a hook it is committed with the event's other writes, outside one it is durable
+    /// when this returns.
     nonisolated(nonsending) public func setAlarm(at date: Date) async throws(StorageError) {
-        try await services.alarms.set(key, at: date)
+        try await services.alarms.set(key, at: date, through: storage)
     }
 
     /// The time of the room's pending alarm, if any (`nil` while the alarm's own `onAlarm` runs,
@@ -66,9 +68,9 @@ public final class Room: Sendable {
         services.alarms.alarm(for: key)
     }
 
-    /// Deletes the room's alarm, if any; durable when it returns.
+    /// Deletes the room's alarm, if any; a storage write like `setAlarm(at:)`.
     nonisolated(nonsending) public func deleteAlarm() async throws(StorageError) {
-        try await services.alarms.delete(key)
+        try await services.alarms.delete(key, through: storage)
     }
 
     // MARK: Sending

@@ -88,13 +88,13 @@ package final class RoomRegistry: Sendable {
         defer { checkIn(slot) }
         var failure: (any Error)?
         do {
-            let instance = try await slot.acquire()
+            let hold = try await slot.acquire()
             do {
-                try await instance.onAlarm(AlarmInfo(retryCount: run.retryCount))
+                try await hold.instance.onAlarm(AlarmInfo(retryCount: run.retryCount))
             } catch {
                 failure = error
             }
-            slot.release()
+            slot.release(hold)
         } catch {
             failure = error
         }

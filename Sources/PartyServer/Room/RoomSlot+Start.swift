@@ -7,6 +7,12 @@ extension RoomSlot {
     /// timeout), `ready` when it begins `activation`; a wake-up within the activation records nothing.
     func start(generation: UInt64, activation: UInt64) async throws -> any Server {
         let directory = room.services.directory
+        // A new instance: storage works again after a failed write reset the room. `onStart`'s
+        // writes are committed together when it returns, like an event's.
+        let buffer = room.storage.buffer
+        buffer.reopen()
+        buffer.beginEvent()
+        defer { buffer.endEvent() }
         let instance = registration.make(room)
         let beginning = directory.advance(room.key, activation: activation, to: .loading)
         var restored = false

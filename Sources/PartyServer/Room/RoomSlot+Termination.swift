@@ -117,7 +117,9 @@ extension RoomSlot {
     /// Writes the final snapshot (for `Snapshotting` servers), releases the instance and records
     /// `terminated`.
     private func finishTermination(_ activation: UInt64, instance: (any Server)?, reason: TerminationReason) async {
-        if registration.snapshots, let snapshotting = instance as? any Snapshotting {
+        // A failed write discards the instance (the failure handler closed its connections): no snapshot then.
+        let failed = await room.storage.buffer.flush() != nil
+        if !failed, registration.snapshots, let snapshotting = instance as? any Snapshotting {
             do {
                 let data = try await snapshotting.encodedSnapshot()
                 try await room.services.engine.saveSnapshot(server: room.server, room: room.name, data: data)
@@ -146,7 +148,7 @@ extension RoomSlot {
     private enum HardStep {
         case none
         case wait(Task<Void, Never>)
-        case stopped(wasLive: Bool, wasHibernated: Bool, drained: CheckedContinuation<Void, Never>?)
+        case stopped(wasLive: Bool, wasHibernated: Bool, drained: CheckedContinuation<Void, Never>?, gateWaiters: [CheckedContinuation<UInt64?, Never>])
     }
 
     private func terminateHard(_ expected: UInt64?, reason: TerminationReason, termination: Termination) async -> Bool {
@@ -166,14 +168,17 @@ extension RoomSlot {
                 // Connections registering until every connection is dropped are closed too.
                 state.termination = termination
                 directory.end(room.key, activation: activation, reason: reason)
-                return .stopped(wasLive: wasLive, wasHibernated: wasHibernated, drained: state.drained.take())
+                // Hooks still running on the released instance no longer hold back the room's events.
+                let gateWaiters = resetGate(&state)
+                return .stopped(wasLive: wasLive, wasHibernated: wasHibernated, drained: state.drained.take(), gateWaiters: gateWaiters)
             }
             switch step {
             case .none:
                 return false
             case .wait(let task):
                 await task.value
-            case .stopped(let wasLive, let wasHibernated, let drained):
+            case .stopped(let wasLive, let wasHibernated, let drained, let gateWaiters):
+                for waiter in gateWaiters { waiter.resume(returning: nil) }
                 let connections = room.registeredConnections
                 for connection in connections {
                     connection.drop()

@@ -18,7 +18,9 @@ package final class RoomSlot: Sendable {
     /// The server type's auto-response, if any.
     let autoResponse: AutoResponse?
     let clock: any PartyClock
-    private let idleAfter: TimeInterval
+    /// Whether events wait for the input gate (`ServerOptions.inputGate`).
+    let gated: Bool
+    let idleAfter: TimeInterval
     /// The slot's state (internal for the extensions in `RoomSlot+Start.swift` and `RoomSlot+Termination.swift`).
     let state: Mutex<SlotState>
 
@@ -44,6 +46,9 @@ package final class RoomSlot: Sendable {
         var waiting = 0
         /// A termination waiting until nothing holds or waits for the room and it has no connections.
         var drained: CheckedContinuation<Void, Never>?
+        /// One event at a time (unless the type opts out); waiters are resumed with the epoch of
+        /// the gate they were handed, or nil to try again.
+        var gate = InputGate<CheckedContinuation<UInt64?, Never>>()
     }
 
     enum Phase {
@@ -60,98 +65,11 @@ package final class RoomSlot: Sendable {
         self.messagesIn = room.services.metrics.messagesIn
         self.autoResponse = registration.options.autoResponse
         self.clock = room.services.clock
+        self.gated = registration.options.inputGate
         let after = registration.options.hibernateAfter.components
         self.idleAfter = Double(after.seconds) + Double(after.attoseconds) / 1e18
         self.state = Mutex(SlotState())
-    }
-
-    // MARK: Events
-
-    /// The live instance for one event, starting it (restore snapshot, `onStart`) if needed.
-    /// Pair every successful call with `release()`. Throws if the room failed to start, or, for
-    /// new work (`admitting`: a new connection or request), an `AdmissionRefusal` when starting
-    /// the room would pass a room limit.
-    ///
-    /// A start without an activation begins one in the `RoomDirectory` (or adopts the one a
-    /// control-API spawn scheduled); with `expecting`, only that scheduled activation is started.
-    package func acquire(admitting: Bool = false, expecting activation: UInt64? = nil) async throws -> any Server {
-        var waited = false
-        while true {
-            let step = try state.withLock { (state) throws(AdmissionRefusal) -> Step in
-                if waited { state.waiting -= 1 }
-                switch state.phase {
-                case .live(let instance):
-                    state.inFlight += 1
-                    return .ready(instance)
-                case .starting(_, let task):
-                    state.waiting += 1
-                    return .starting(task)
-                case .stopping(let task):
-                    state.waiting += 1
-                    return .stopping(task)
-                case .idle:
-                    if let activation, let current = state.activation, activation != current { return .refused }
-                    if let refusal = room.services.admission.beginActivation(refusable: admitting) { throw refusal }
-                    if state.activation == nil {
-                        guard let adopted = room.services.directory.beginActivation(room.key, expecting: activation) else {
-                            room.services.admission.endActivation(started: false)
-                            return .refused
-                        }
-                        state.activation = adopted.activation
-                        state.pinned = adopted.pinned
-                    }
-                    state.generation &+= 1
-                    let generation = state.generation
-                    let current = state.activation ?? 0
-                    let task = Task { try await self.start(generation: generation, activation: current) }
-                    state.phase = .starting(generation: generation, task)
-                    state.waiting += 1
-                    return .starting(task)
-                }
-            }
-            waited = false
-            switch step {
-            case .ready(let instance):
-                return instance
-            case .starting(let task):
-                waited = true
-                do {
-                    _ = try await task.value
-                } catch {
-                    leaveWaiting()
-                    throw error
-                }
-            case .stopping(let task):
-                waited = true
-                await task.value
-            case .refused:
-                throw ActivationEnded()
-            }
-        }
-    }
-
-    private enum Step {
-        case ready(any Server)
-        case starting(Task<any Server, any Error>)
-        case stopping(Task<Void, Never>)
-        case refused
-    }
-
-    /// Ends an event that `acquire()` started; arms the idle timer when the room becomes idle.
-    package func release() {
-        let now = clock.now
-        var drained: CheckedContinuation<Void, Never>?
-        let deadline = state.withLock { state -> Date? in
-            state.inFlight -= 1
-            guard state.inFlight == 0 else { return nil }
-            if state.termination != nil { drained = state.takeDrained(connections: room.connectionCount) }
-            state.lastActivity = now
-            guard !state.idleTimerArmed else { return nil }
-            state.idleTimerArmed = true
-            return now.addingTimeInterval(idleAfter)
-        }
-        drained?.resume()
-        if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
+        room.storage.buffer.onFailure { [weak self] error in self?.writeFailed(error) }
     }
 
     /// The live instance, if any, without starting it or holding it.
@@ -185,7 +103,7 @@ package final class RoomSlot: Sendable {
         let now = room.services.clock.now
         let decision = state.withLock { state -> IdleDecision in
             state.idleTimerArmed = false
-            guard case .live(let instance) = state.phase, state.inFlight == 0, state.termination == nil else { return .nothing }
+            guard case .live(let instance) = state.phase, state.inFlight == 0, !state.gate.isHeld, state.termination == nil else { return .nothing }
             let due = state.lastActivity.addingTimeInterval(idleAfter)
             if now < due {
                 state.idleTimerArmed = true
@@ -215,7 +133,7 @@ package final class RoomSlot: Sendable {
     @discardableResult
     package func hibernateNow() async -> Bool {
         let task = state.withLock { state -> Task<Void, Never>? in
-            guard case .live(let instance) = state.phase, state.inFlight == 0, state.termination == nil else { return nil }
+            guard case .live(let instance) = state.phase, state.inFlight == 0, !state.gate.isHeld, state.termination == nil else { return nil }
             let task = Task { await self.stop(instance, hibernate: true) }
             state.phase = .stopping(task)
             return task
@@ -225,9 +143,16 @@ package final class RoomSlot: Sendable {
         return state.withLock { $0.hibernated }
     }
 
-    /// Snapshots (when hibernating a `Snapshotting` server) and releases the instance. A failed
-    /// snapshot keeps the room live, so no state is lost; the next idle period tries again.
+    /// Waits for the room's writes, snapshots (when hibernating a `Snapshotting` server) and
+    /// releases the instance. A failed snapshot keeps the room live, so no state is lost; the
+    /// next idle period tries again.
     private func stop(_ instance: any Server, hibernate: Bool) async {
+        // Writes of the last events first: a failed one resets the room instead (no snapshot of
+        // state that was not stored).
+        if await room.storage.buffer.flush() != nil {
+            discardAfterFailedWrite()
+            return
+        }
         if hibernate, let snapshotting = instance as? any Snapshotting {
             do {
                 let data = try await snapshotting.encodedSnapshot()

@@ -11,12 +11,21 @@ public struct ServerOptions: Sendable {
     /// A fixed text message answered with a fixed text without waking the room (or running
     /// `onMessage` when it is live). Default `nil`.
     public var autoResponse: AutoResponse?
+    /// Whether the room's events run one at a time (the input gate). Default `true`: a message,
+    /// connection, close, request or alarm starts its hook only after the previous event's hook
+    /// has returned, in arrival order, so a read-modify-write of storage (or of the actor's own
+    /// properties) across `await`s is never interleaved with another event. A hook that awaits
+    /// something slow (an HTTP call, `Task.sleep`) holds the room's other events back meanwhile.
+    /// `false`: hooks interleave at every `await`, as plain actor methods do; storage writes are
+    /// then committed whenever any event ends, and read-modify-write sequences need your own care.
+    public var inputGate: Bool
 
     /// Creates options; every argument has its documented default.
-    public init(hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil) {
+    public init(hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil, inputGate: Bool = true) {
         self.hibernate = hibernate
         self.hibernateAfter = hibernateAfter
         self.autoResponse = autoResponse
+        self.inputGate = inputGate
     }
 }
 

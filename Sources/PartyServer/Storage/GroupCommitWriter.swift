@@ -20,7 +20,20 @@ final class GroupCommitWriter: Sendable {
 
     private struct Waiting {
         let submission: StorageSubmission
-        let continuation: CheckedContinuation<Outcome, Never>
+        let completion: Completion
+    }
+
+    /// Who hears a submission's outcome.
+    private enum Completion {
+        case continuation(CheckedContinuation<Outcome, Never>)
+        case callback(@Sendable (Outcome) -> Void)
+
+        func callAsFunction(_ outcome: Outcome) {
+            switch self {
+            case .continuation(let continuation): continuation.resume(returning: outcome)
+            case .callback(let callback): callback(outcome)
+            }
+        }
     }
 
     private struct State {
@@ -59,22 +72,36 @@ final class GroupCommitWriter: Sendable {
     /// Commits `submission` with the next round and returns how many of its deleted keys existed.
     nonisolated(nonsending) func submit(_ submission: StorageSubmission) async -> Outcome {
         await withCheckedContinuation { continuation in
-            enum Next { case rejected, queued, startCommitting }
-            let next = state.withLock { state -> Next in
-                guard !state.isClosed else { return .rejected }
-                state.queue.append(Waiting(submission: submission, continuation: continuation))
-                guard !state.isCommitting else { return .queued }
-                state.isCommitting = true
-                return .startCommitting
-            }
-            switch next {
-            case .rejected:
+            if !enqueue(submission, .continuation(continuation)) {
                 continuation.resume(returning: .failure(.closed))
-            case .queued:
-                break
-            case .startCommitting:
-                Task.detached { await self.commitUntilIdle() }
             }
+        }
+    }
+
+    /// Queues `submission` for the next round without waiting; `completion` is called with its
+    /// outcome on the writer's task, in submission order. Returns false (and never calls
+    /// `completion`) when the writer is closed.
+    func enqueue(_ submission: StorageSubmission, completion: @escaping @Sendable (Outcome) -> Void) -> Bool {
+        enqueue(submission, .callback(completion))
+    }
+
+    private func enqueue(_ submission: StorageSubmission, _ completion: Completion) -> Bool {
+        enum Next { case rejected, queued, startCommitting }
+        let next = state.withLock { state -> Next in
+            guard !state.isClosed else { return .rejected }
+            state.queue.append(Waiting(submission: submission, completion: completion))
+            guard !state.isCommitting else { return .queued }
+            state.isCommitting = true
+            return .startCommitting
+        }
+        switch next {
+        case .rejected:
+            return false
+        case .queued:
+            return true
+        case .startCommitting:
+            Task.detached { await self.commitUntilIdle() }
+            return true
         }
     }
 
@@ -136,7 +163,7 @@ final class GroupCommitWriter: Sendable {
             if hold.withLock({ $0.isHeld }) { await waitWhileHeld() }
             let outcomes = await commit(batch.map(\.submission))
             for (waiting, outcome) in zip(batch, outcomes) {
-                waiting.continuation.resume(returning: outcome)
+                waiting.completion(outcome)
             }
         }
     }
@@ -159,9 +186,23 @@ final class GroupCommitWriter: Sendable {
                     let start = clock.now
                     var results: [Outcome] = []
                     results.reserveCapacity(round.count)
+                    // Owners with a failed submission in this round: their later ones fail too.
+                    var failedOwners: [ObjectIdentifier: StorageError] = [:]
                     try db.inTransaction(.immediate) {
                         for (position, submission) in round.enumerated() {
-                            results.append(try Self.apply(submission, at: position, to: db))
+                            if let owner = submission.owner {
+                                if let failure = failedOwners[owner.id] {
+                                    results.append(.failure(.roomReset(failure.description)))
+                                    continue
+                                }
+                                guard owner.isCurrent else {
+                                    results.append(.failure(.roomReset("an earlier write of the room failed")))
+                                    continue
+                                }
+                            }
+                            let result = try Self.apply(submission, at: position, to: db)
+                            if case .failure(let error) = result, let owner = submission.owner { failedOwners[owner.id] = error }
+                            results.append(result)
                         }
                         return .commit
                     }
@@ -172,13 +213,22 @@ final class GroupCommitWriter: Sendable {
                 return outcomes
             } catch let failure as SubmissionEndedTransaction {
                 let index = remaining.remove(at: failure.position)
-                outcomes[index] = .failure(StorageError(database: failure.error))
+                let error = StorageError(database: failure.error)
+                outcomes[index] = .failure(error)
                 let submission = submissions[index]
                 logger.warning("storage write failed", metadata: [
                     "server": "\(StorageCodec.string(submission.server))",
                     "room": "\(StorageCodec.string(submission.room).prefix(200))",
                     "error": "\(failure.error)",
                 ])
+                // The room's later submissions of this round were made on top of the failed one.
+                if let owner = submission.owner {
+                    remaining.removeAll { later in
+                        guard later > index, submissions[later].owner?.id == owner.id else { return false }
+                        outcomes[later] = .failure(.roomReset(error.description))
+                        return true
+                    }
+                }
             } catch {
                 logger.error(
                     "storage transaction failed",

@@ -1,62 +1,90 @@
+import DequeModule
 import Synchronization
 
-/// Holds a room's outgoing messages while one of its writes is not yet durable.
+/// Holds a room's outgoing messages until the writes the room made before sending them are
+/// durable.
 ///
-/// Every storage write of a room calls `beginWrite()` before it is submitted and `endWrite()` once
-/// it is committed (or failed). While any write is pending, messages and closes the room sends
-/// are held, in order, and released when the last pending write ends: a client never sees an
-/// acknowledgement of state that a crash would lose. With no write pending, sending costs one
-/// atomic load.
+/// Every write batch of a room has a sequence number (`RoomWriteBuffer`). A write announces its
+/// batch with `noteWrite(_:)`; whatever the room sends after that (messages, closes) is held,
+/// in order, until `release(through:)` reports that batch durable. Output sent before a write is
+/// not held by it, so in a busy room each message waits only for the writes that came before it,
+/// never for later ones. With no write pending, sending costs one atomic load.
 package final class OutputGate: Sendable {
-    /// Pending writes, readable without the lock (the fast path of every send).
-    private let pendingWrites = Atomic<Int>(0)
+    /// Whether anything is held or a write is pending (the fast path of every send reads only this).
+    private let holding = Atomic<Bool>(false)
     private let state = Mutex(GateState())
 
-    /// What the gate holds while writes are pending.
+    /// The gate's sequence numbers and what it holds.
     private struct GateState {
-        var pendingWrites = 0
-        var held: [HeldOutput] = []
+        /// The latest batch a write announced: output sent now waits for it.
+        var issued: UInt64 = 0
+        /// Every batch up to this one is durable.
+        var durable: UInt64 = 0
+        /// Held output, each with the batch it waits for (non-decreasing).
+        var held: Deque<(required: UInt64, output: HeldOutput)> = []
+
+        var isHolding: Bool { issued > durable }
     }
 
     /// One held send or close.
     private enum HeldOutput {
         case frame(Connection, OutboundFrame)
         case close(Connection, code: Int, reason: String)
+
+        func deliver() {
+            switch self {
+            case .frame(let connection, let frame): connection.push(frame)
+            case .close(let connection, let code, let reason): connection.startClosing(code: code, reason: reason)
+            }
+        }
     }
 
     package init() {}
 
     /// Whether no write is pending (messages go straight to the connections' queues).
-    package var isOpen: Bool { pendingWrites.load(ordering: .acquiring) == 0 }
-
-    /// A write of this room was submitted and is not yet durable.
-    package func beginWrite() {
-        state.withLock { state in
-            state.pendingWrites += 1
-            pendingWrites.store(state.pendingWrites, ordering: .releasing)
-        }
-    }
-
-    /// A write that `beginWrite()` announced is durable (or failed); releases held output, in
-    /// order, when it was the last one.
-    package func endWrite() {
-        state.withLock { state in
-            state.pendingWrites -= 1
-            if state.pendingWrites == 0 {
-                for output in state.held {
-                    switch output {
-                    case .frame(let connection, let frame): connection.push(frame)
-                    case .close(let connection, let code, let reason): connection.startClosing(code: code, reason: reason)
-                    }
-                }
-                state.held.removeAll()
-            }
-            pendingWrites.store(state.pendingWrites, ordering: .releasing)
-        }
-    }
+    package var isOpen: Bool { !holding.load(ordering: .acquiring) }
 
     /// Number of sends and closes currently held.
     package var heldCount: Int { state.withLock { $0.held.count } }
+
+    /// The batch that output sent now would wait for (0 when none is pending).
+    package var barrier: UInt64 {
+        state.withLock { $0.isHolding ? $0.issued : 0 }
+    }
+
+    /// A write of batch `sequence` was made and is not yet durable: later output waits for it.
+    package func noteWrite(_ sequence: UInt64) {
+        state.withLock { state in
+            guard sequence > state.issued else { return }
+            state.issued = sequence
+            holding.store(state.isHolding, ordering: .releasing)
+        }
+    }
+
+    /// Every batch up to `sequence` is durable: releases the output that waited for them, in order.
+    package func release(through sequence: UInt64) {
+        state.withLock { state in
+            guard sequence > state.durable else { return }
+            state.durable = sequence
+            while let first = state.held.first, first.required <= sequence {
+                state.held.removeFirst().output.deliver()
+            }
+            holding.store(state.isHolding, ordering: .releasing)
+        }
+    }
+
+    /// The pending writes failed and will never be durable: drops everything held (it reflects
+    /// state that was not stored) and opens the gate. Returns how many sends and closes it dropped.
+    @discardableResult
+    package func discardHeld() -> Int {
+        state.withLock { state in
+            let dropped = state.held.count
+            state.held.removeAll()
+            state.durable = state.issued
+            holding.store(false, ordering: .releasing)
+            return dropped
+        }
+    }
 
     /// Queues `frame` on `connection` now, or holds it until pending writes are durable.
     func send(_ frame: OutboundFrame, to connection: Connection) {
@@ -65,8 +93,8 @@ package final class OutputGate: Sendable {
             return
         }
         state.withLock { state in
-            if state.pendingWrites > 0 {
-                state.held.append(.frame(connection, frame))
+            if state.isHolding {
+                state.held.append((state.issued, .frame(connection, frame)))
             } else {
                 connection.push(frame)
             }
@@ -84,9 +112,9 @@ package final class OutputGate: Sendable {
             return count
         }
         state.withLock { state in
-            let hold = state.pendingWrites > 0
+            let hold = state.isHolding
             for connection in connections {
-                if hold { state.held.append(.frame(connection, frame)) } else { connection.push(frame) }
+                if hold { state.held.append((state.issued, .frame(connection, frame))) } else { connection.push(frame) }
                 count += 1
             }
         }
@@ -100,8 +128,8 @@ package final class OutputGate: Sendable {
             return
         }
         state.withLock { state in
-            if state.pendingWrites > 0 {
-                state.held.append(.close(connection, code: code, reason: reason))
+            if state.isHolding {
+                state.held.append((state.issued, .close(connection, code: code, reason: reason)))
             } else {
                 connection.startClosing(code: code, reason: reason)
             }

@@ -4,12 +4,17 @@ import OrderedCollections
 /// One room's durable key-value storage.
 ///
 /// Values are any `Codable` type, stored as JSON; a `Data` value is stored as its bytes. Keys are
-/// ordered by their UTF-8 bytes (code point order). A write is durable when it returns, and
-/// while it is pending the room's outgoing messages are held (unless `allowUnconfirmed: true`),
-/// so no client sees the effect of a write that a crash could lose. Writes run on the caller's
-/// actor until they are queued for commit, so a room's writes commit in the order it made them
-/// (two hooks interleaving at an `await` cannot swap two puts of the same key). Writes are validated before
-/// anything is stored: a key over `maxKeyBytes` or a value over `maxValueBytes` stores nothing.
+/// ordered by their UTF-8 bytes (code point order). Writes are validated before anything is
+/// stored: a key over `maxKeyBytes` or a value over `maxValueBytes` stores nothing.
+///
+/// Inside a hook (an event of the room), writes are coalesced: `put`, `delete` and `deleteAll`
+/// return as soon as the write is in the room's write buffer, which every later read sees, and
+/// all the writes of one event are committed together, atomically, when the event ends (the
+/// writes of consecutive events share commits). Until they are durable, whatever the room sends
+/// after them is held by its output gate (unless `allowUnconfirmed: true`), so no client sees
+/// state a crash could lose. If the commit fails, the room is reset: its instance is discarded and
+/// the next event starts a new one from storage. Outside an event (a task of your own), a write
+/// is committed at once and durable when it returns; `sync()` waits for durability anywhere.
 public final class RoomStorage: Sendable {
     let engine: StorageEngine
     let gate: OutputGate
@@ -17,6 +22,8 @@ public final class RoomStorage: Sendable {
     let room: String
     let serverBytes: Data
     let roomBytes: Data
+    /// Writes not yet durable, and the batches that carry them to the group commit.
+    let buffer: RoomWriteBuffer
 
     init(engine: StorageEngine, server: String, room: String, gate: OutputGate) {
         self.engine = engine
@@ -25,26 +32,27 @@ public final class RoomStorage: Sendable {
         self.room = room
         self.serverBytes = Data(server.utf8)
         self.roomBytes = Data(room.utf8)
+        self.buffer = RoomWriteBuffer(engine: engine, gate: gate, server: serverBytes, room: roomBytes)
     }
 
     var codec: StorageCodec { engine.codec }
 
     // MARK: - Reading
 
-    /// The value stored under `key`, or `nil` if there is none.
-    public func get<T: Codable & Sendable>(_ key: String, as type: T.Type = T.self) async throws(StorageError) -> T? {
+    /// The value stored under `key`, or `nil` if there is none (a pending write counts).
+    nonisolated(nonsending) public func get<T: Codable & Sendable>(_ key: String, as type: T.Type = T.self) async throws(StorageError) -> T? {
         let keyBytes = try codec.key(key)
-        guard let stored = try await engine.value(server: serverBytes, room: roomBytes, key: keyBytes) else { return nil }
+        guard let stored = try await readValue(keyBytes) else { return nil }
         return try codec.decode(T.self, from: stored.data, encoding: stored.encoding, key: key)
     }
 
     /// The values stored under `keys`; keys without a value are absent from the result.
-    public func get<T: Codable & Sendable>(_ keys: [String], as type: T.Type = T.self) async throws(StorageError) -> [String: T] {
+    nonisolated(nonsending) public func get<T: Codable & Sendable>(_ keys: [String], as type: T.Type = T.self) async throws(StorageError) -> [String: T] {
         var keyBytes: [Data] = []
         keyBytes.reserveCapacity(keys.count)
         for key in keys { keyBytes.append(try codec.key(key)) }
         var values: [String: T] = [:]
-        for entry in try await engine.values(server: serverBytes, room: roomBytes, keys: keyBytes) {
+        for entry in try await readValues(keyBytes) {
             let key = StorageCodec.string(entry.key)
             values[key] = try codec.decode(T.self, from: entry.value.data, encoding: entry.value.encoding, key: key)
         }
@@ -61,7 +69,7 @@ public final class RoomStorage: Sendable {
     ///   - limit: at most this many entries, the first ones in the requested order; `nil` for
     ///     all, 0 or less for none.
     ///   - reverse: descending key order.
-    public func list<T: Codable & Sendable>(
+    nonisolated(nonsending) public func list<T: Codable & Sendable>(
         prefix: String? = nil,
         start: String? = nil,
         startAfter: String? = nil,
@@ -71,7 +79,7 @@ public final class RoomStorage: Sendable {
         as type: T.Type = T.self
     ) async throws(StorageError) -> OrderedDictionary<String, T> {
         let range = StorageKeyRange(prefix: prefix, start: start, startAfter: startAfter, end: end)
-        let entries = try await engine.entries(server: serverBytes, room: roomBytes, range: range, reverse: reverse, limit: limit)
+        let entries = try await readEntries(range, reverse: reverse, limit: limit)
         return try decode(entries, as: T.self)
     }
 
@@ -81,84 +89,135 @@ public final class RoomStorage: Sendable {
     nonisolated(nonsending) public func put<T: Codable & Sendable>(_ key: String, _ value: T, allowUnconfirmed: Bool = false) async throws(StorageError) {
         let keyBytes = try codec.key(key)
         let stored = try codec.encode(value, key: key)
-        try await submit([.put(key: keyBytes, value: stored.data, encoding: stored.encoding)], allowUnconfirmed: allowUnconfirmed)
+        try await write(CollectionOfOne(.put(keyBytes, StoredValue(data: stored.data, encoding: stored.encoding.rawValue))), confirmed: !allowUnconfirmed)
     }
 
     /// Stores every entry atomically: all of them or, on error, none.
     nonisolated(nonsending) public func put<T: Codable & Sendable>(_ entries: [String: T], allowUnconfirmed: Bool = false) async throws(StorageError) {
-        var operations: [StorageOperation] = []
-        operations.reserveCapacity(entries.count)
+        var changes: [RoomWriteBatch.Change] = []
+        changes.reserveCapacity(entries.count)
         for (key, value) in entries {
             let keyBytes = try codec.key(key)
             let stored = try codec.encode(value, key: key)
-            operations.append(.put(key: keyBytes, value: stored.data, encoding: stored.encoding))
+            changes.append(.put(keyBytes, StoredValue(data: stored.data, encoding: stored.encoding.rawValue)))
         }
-        try await submit(operations, allowUnconfirmed: allowUnconfirmed)
+        try await write(changes, confirmed: !allowUnconfirmed)
     }
 
     /// Removes `key`; returns whether it existed.
     @discardableResult
     nonisolated(nonsending) public func delete(_ key: String, allowUnconfirmed: Bool = false) async throws(StorageError) -> Bool {
         let keyBytes = try codec.key(key)
-        return try await submit([.delete(key: keyBytes)], allowUnconfirmed: allowUnconfirmed) > 0
+        let existed = try await readValue(keyBytes) != nil
+        try await write(CollectionOfOne(.delete(keyBytes)), confirmed: !allowUnconfirmed)
+        return existed
     }
 
     /// Removes `keys` atomically; returns how many of them existed.
     @discardableResult
     nonisolated(nonsending) public func delete(_ keys: [String], allowUnconfirmed: Bool = false) async throws(StorageError) -> Int {
-        var operations: [StorageOperation] = []
-        operations.reserveCapacity(keys.count)
-        for key in keys { operations.append(.delete(key: try codec.key(key))) }
-        return try await submit(operations, allowUnconfirmed: allowUnconfirmed)
+        var keyBytes: [Data] = []
+        keyBytes.reserveCapacity(keys.count)
+        for key in keys { keyBytes.append(try codec.key(key)) }
+        let existing = try await readValues(keyBytes).count
+        try await write(keyBytes.map { .delete($0) }, confirmed: !allowUnconfirmed)
+        return existing
     }
 
     /// Removes every key of this room; the room's alarm and snapshot stay.
     nonisolated(nonsending) public func deleteAll(allowUnconfirmed: Bool = false) async throws(StorageError) {
-        try await submit([.deleteAll], allowUnconfirmed: allowUnconfirmed)
+        try await write(CollectionOfOne(.deleteAll), confirmed: !allowUnconfirmed)
     }
 
     /// Runs `body` as one atomic write that reads its own writes.
     ///
-    /// `body` runs on the caller's actor and may await. When it returns, all its writes are
-    /// committed as one submission and are durable when this returns. If it throws, or called
-    /// `rollback()`, nothing is written (the error is rethrown). The room's outgoing messages are
-    /// held from the start of `body` until the commit, so no client sees uncommitted state.
+    /// `body` runs on the caller's actor and may await. When it returns, all its writes join the
+    /// room's write buffer together (inside a hook they are committed with the event's other
+    /// writes; outside one, before this returns). If it throws, or called `rollback()`, nothing
+    /// is written (the error is rethrown). The room's outgoing messages are held from the start
+    /// of `body` until its writes are durable, so no client sees uncommitted state.
     ///
-    /// Reads see the database as it is when they run plus the transaction's own writes: writes
-    /// made outside the transaction while `body` is suspended are visible to its later reads,
-    /// and a key written by both ends with the value committed last.
+    /// Reads see the room's storage as it is when they run plus the transaction's own writes.
+    /// With the input gate (the default) no other event of the room runs meanwhile; without it,
+    /// writes made outside the transaction while `body` is suspended are visible to its later
+    /// reads, and a key written by both ends with the value written last.
     public func transaction<R: Sendable>(
         isolation: isolated (any Actor)? = #isolation,
         _ body: (StorageTransaction) async throws -> R
     ) async throws -> R {
-        gate.beginWrite()
-        defer { gate.endWrite() }
+        try buffer.holdOutput()
         let transaction = StorageTransaction(storage: self)
         let result: R
         do {
             result = try await body(transaction)
         } catch {
             transaction.end()
+            if !buffer.inEvent { buffer.seal() }
             throw error
         }
-        let operations = transaction.end()
-        if !operations.isEmpty {
-            try await engine.submit(StorageSubmission(server: serverBytes, room: roomBytes, operations: operations))
-        }
+        try await write(transaction.end(), confirmed: true)
         return result
+    }
+
+    /// Waits until every write of this room made so far is durable, and throws the write's error
+    /// if one failed (the room is then reset). Inside a hook, the event's writes so far are
+    /// committed now (atomically among themselves) instead of with the event's end.
+    nonisolated(nonsending) public func sync() async throws(StorageError) {
+        if let error = await buffer.flush() { throw error }
+    }
+
+    /// Waits until the room's write batch `batch` (an `OutputGate.barrier`) is durable; returns
+    /// the error if it failed instead. For answers held by the output gate (HTTP responses).
+    package func waitDurable(_ batch: UInt64) async -> StorageError? {
+        await buffer.waitDurable(batch)
     }
 
     // MARK: - Helpers
 
-    /// Submits `operations` as one write, holding the output gate unless `allowUnconfirmed`.
-    @discardableResult
-    nonisolated(nonsending) private func submit(_ operations: [StorageOperation], allowUnconfirmed: Bool) async throws(StorageError) -> Int {
-        if allowUnconfirmed {
-            return try await engine.submit(StorageSubmission(server: serverBytes, room: roomBytes, operations: operations))
+    /// Records `changes` atomically; outside an event, commits them and waits until they are durable.
+    nonisolated(nonsending) func write(_ changes: some Collection<RoomWriteBatch.Change>, confirmed: Bool) async throws(StorageError) {
+        try buffer.write(changes, confirmed: confirmed)
+        guard !buffer.inEvent else { return }
+        if let error = await buffer.flush() { throw error }
+    }
+
+    /// The value of `key` (stored bytes) including pending writes.
+    nonisolated(nonsending) func readValue(_ key: Data) async throws(StorageError) -> StoredValue? {
+        switch try buffer.lookup(key) {
+        case .value(let value): return value
+        case .absent: return nil
+        case .unknown: return try await engine.value(server: serverBytes, room: roomBytes, key: key)
         }
-        gate.beginWrite()
-        defer { gate.endWrite() }
-        return try await engine.submit(StorageSubmission(server: serverBytes, room: roomBytes, operations: operations))
+    }
+
+    /// The entries of `keys` that have a value, including pending writes.
+    nonisolated(nonsending) func readValues(_ keys: [Data]) async throws(StorageError) -> [StoredEntry] {
+        let overlay = try buffer.overlay()
+        var entries: [StoredEntry] = []
+        var unknown: [Data] = []
+        for key in keys {
+            switch overlay.lookup(key) {
+            case .value(let value): entries.append(StoredEntry(key: key, value: value))
+            case .absent: break
+            case .unknown: unknown.append(key)
+            }
+        }
+        guard !unknown.isEmpty else { return entries }
+        entries.append(contentsOf: try await engine.values(server: serverBytes, room: roomBytes, keys: unknown))
+        return entries
+    }
+
+    /// The entries in `range` including pending writes, in key order, at most `limit`.
+    nonisolated(nonsending) func readEntries(_ range: StorageKeyRange, reverse: Bool, limit: Int?) async throws(StorageError) -> [StoredEntry] {
+        if range.isEmpty || limit.map({ $0 <= 0 }) == true { return [] }
+        let overlay = try buffer.overlay()
+        var rows: [StoredEntry] = []
+        if !overlay.hidesDatabase {
+            // Each overlay entry hides or replaces at most one row, so `limit + overlay` rows are enough.
+            let extra = overlay.isEmpty ? 0 : overlay.count(in: range)
+            rows = try await engine.entries(server: serverBytes, room: roomBytes, range: range, reverse: reverse, limit: limit.map { $0 + extra })
+        }
+        return overlay.merged(rows, range: range, reverse: reverse, limit: limit)
     }
 
     /// Decodes listed entries, keeping their order.

@@ -18,6 +18,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     case openFailed(path: String, description: String)
     /// A transaction was used after it was rolled back or after its body returned.
     case transactionEnded
+    /// An earlier write of the room failed (the associated text says why), so the room was
+    /// reset: its writes that were not yet durable were discarded with its instance, and storage
+    /// calls of that instance fail. The next event starts a new instance from stored state.
+    case roomReset(String)
 
     /// A sentence that says what happened and what to do.
     public var description: String {
@@ -40,6 +44,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             "could not open the database at \(path.debugDescription): \(description); check that the directory is writable and the file is an SQLite database"
         case .transactionEnded:
             "the transaction was rolled back or has ended; start a new transaction"
+        case .roomReset(let cause):
+            "the room was reset after a failed write (\(cause)); nothing from this call was stored, and the room starts again from its stored state with its next event"
         }
     }
 

@@ -9,6 +9,16 @@ struct StorageSubmission: Sendable {
     let room: Data
     /// What to do, in order.
     var operations: [StorageOperation]
+    /// The room write buffer the submission belongs to, if any: it is skipped once a failed
+    /// write has reset that room, and fails when an earlier one of the same owner failed in its round.
+    var owner: SubmissionOwner?
+
+    init(server: Data, room: Data, operations: [StorageOperation], owner: SubmissionOwner? = nil) {
+        self.server = server
+        self.room = room
+        self.operations = operations
+        self.owner = owner
+    }
 
     /// Runs the operations on `db`, in order; returns how many of the deleted keys existed.
     func apply(to db: Database) throws -> Int {
@@ -36,6 +46,18 @@ struct StorageSubmission: Sendable {
         }
         return deleted
     }
+}
+
+/// The room write buffer a submission came from, and the buffer's epoch when it was sealed.
+struct SubmissionOwner: Sendable {
+    let buffer: RoomWriteBuffer
+    let epoch: UInt64
+
+    /// Whether no failed write reset the room since the submission was sealed.
+    var isCurrent: Bool { buffer.isCurrent(epoch) }
+
+    /// Identifies the buffer within a commit round.
+    var id: ObjectIdentifier { ObjectIdentifier(buffer) }
 }
 
 /// One change within a ``StorageSubmission``.

@@ -6,15 +6,9 @@ import OrderedCollections
 /// Reads go through the transaction's own writes (an overlay over the database), so a `get`
 /// after a `put` in the same transaction sees the new value. Use it only inside the body.
 public final class StorageTransaction {
-    private enum Pending {
-        case put(Data, StoredEncoding)
-        case deleted
-    }
-
     private let storage: RoomStorage
-    private var writes: [Data: Pending] = [:]
-    /// Whether `deleteAll()` was called: database rows are hidden, only `writes` remain.
-    private var clearedAll = false
+    /// The transaction's writes, over the room's storage.
+    private var overlay = StorageOverlay()
     private var isRolledBack = false
     private var isEnded = false
 
@@ -47,18 +41,17 @@ public final class StorageTransaction {
         var unwritten: [Data] = []
         for key in keys {
             let keyBytes = try codec.key(key)
-            switch writes[keyBytes] {
-            case .put(let data, let encoding):
-                values[key] = try codec.decode(T.self, from: data, encoding: encoding.rawValue, key: key)
-            case .deleted:
+            switch overlay.lookup(keyBytes) {
+            case .value(let stored):
+                values[key] = try codec.decode(T.self, from: stored.data, encoding: stored.encoding, key: key)
+            case .absent:
                 break
-            case nil:
-                if !clearedAll { unwritten.append(keyBytes) }
+            case .unknown:
+                unwritten.append(keyBytes)
             }
         }
         guard !unwritten.isEmpty else { return values }
-        let entries = try await storage.engine.values(server: storage.serverBytes, room: storage.roomBytes, keys: unwritten)
-        for entry in entries {
+        for entry in try await storage.readValues(unwritten) {
             let key = StorageCodec.string(entry.key)
             values[key] = try codec.decode(T.self, from: entry.value.data, encoding: entry.value.encoding, key: key)
         }
@@ -78,30 +71,13 @@ public final class StorageTransaction {
         try checkActive()
         let range = StorageKeyRange(prefix: prefix, start: start, startAfter: startAfter, end: end)
         if range.isEmpty || limit.map({ $0 <= 0 }) == true { return [:] }
-        let overlay = writes.filter { range.contains($0.key) }
-        var merged: [Data: StoredValue] = [:]
-        if !clearedAll {
-            // Each overlay entry hides or replaces at most one database row, so `limit + overlay`
-            // rows from the database are enough to fill `limit` after merging.
-            let rows = try await storage.engine.entries(
-                server: storage.serverBytes,
-                room: storage.roomBytes,
-                range: range,
-                reverse: reverse,
-                limit: limit.map { $0 + overlay.count }
-            )
-            for row in rows { merged[row.key] = row.value }
+        var rows: [StoredEntry] = []
+        if !overlay.hidesDatabase {
+            // Each overlay entry hides or replaces at most one row, so `limit + overlay` rows are enough.
+            let extra = overlay.count(in: range)
+            rows = try await storage.readEntries(range, reverse: reverse, limit: limit.map { $0 + extra })
         }
-        for (key, pending) in overlay {
-            switch pending {
-            case .put(let data, let encoding): merged[key] = StoredValue(data: data, encoding: encoding.rawValue)
-            case .deleted: merged[key] = nil
-            }
-        }
-        var entries = merged.map { StoredEntry(key: $0.key, value: $0.value) }
-        entries.sort { reverse ? $1.key.lexicographicallyPrecedes($0.key) : $0.key.lexicographicallyPrecedes($1.key) }
-        if let limit, entries.count > limit { entries.removeLast(entries.count - limit) }
-        return try storage.decode(entries, as: T.self)
+        return try storage.decode(overlay.merged(rows, range: range, reverse: reverse, limit: limit), as: T.self)
     }
 
     // MARK: - Writing
@@ -111,20 +87,20 @@ public final class StorageTransaction {
         try checkActive()
         let keyBytes = try codec.key(key)
         let stored = try codec.encode(value, key: key)
-        writes[keyBytes] = .put(stored.data, stored.encoding)
+        overlay.set(keyBytes, StoredValue(data: stored.data, encoding: stored.encoding.rawValue), batch: 0)
     }
 
     /// Stores every entry when the transaction commits; on error none of them is recorded.
     public func put<T: Codable & Sendable>(_ entries: [String: T]) throws(StorageError) {
         try checkActive()
-        var encoded: [(key: Data, data: Data, encoding: StoredEncoding)] = []
+        var encoded: [(key: Data, value: StoredValue)] = []
         encoded.reserveCapacity(entries.count)
         for (key, value) in entries {
             let keyBytes = try codec.key(key)
             let stored = try codec.encode(value, key: key)
-            encoded.append((keyBytes, stored.data, stored.encoding))
+            encoded.append((keyBytes, StoredValue(data: stored.data, encoding: stored.encoding.rawValue)))
         }
-        for entry in encoded { writes[entry.key] = .put(entry.data, entry.encoding) }
+        for entry in encoded { overlay.set(entry.key, entry.value, batch: 0) }
     }
 
     /// Removes `key` when the transaction commits; returns whether it exists now.
@@ -133,7 +109,7 @@ public final class StorageTransaction {
         try checkActive()
         let keyBytes = try codec.key(key)
         let existed = try await storedValue(keyBytes) != nil
-        writes[keyBytes] = .deleted
+        overlay.set(keyBytes, nil, batch: 0)
         return existed
     }
 
@@ -147,7 +123,7 @@ public final class StorageTransaction {
         var existing = 0
         for key in keyBytes {
             if try await storedValue(key) != nil { existing += 1 }
-            writes[key] = .deleted
+            overlay.set(key, nil, batch: 0)
         }
         return existing
     }
@@ -155,8 +131,7 @@ public final class StorageTransaction {
     /// Removes every key of the room when the transaction commits (not its alarm or snapshot).
     public func deleteAll() throws(StorageError) {
         try checkActive()
-        writes.removeAll()
-        clearedAll = true
+        overlay.clearAll(batch: 0)
     }
 
     /// Discards every write of the transaction; nothing is committed and later calls throw
@@ -164,33 +139,31 @@ public final class StorageTransaction {
     public func rollback() {
         isRolledBack = true
         isEnded = true
-        writes.removeAll()
-        clearedAll = false
+        overlay.removeAll()
     }
 
     // MARK: - Committing
 
-    /// Ends the transaction and returns the operations to commit (none after `rollback()`).
+    /// Ends the transaction and returns the changes to commit (none after `rollback()`).
     @discardableResult
-    func end() -> [StorageOperation] {
+    func end() -> [RoomWriteBatch.Change] {
         defer {
             isEnded = true
-            writes.removeAll()
+            overlay.removeAll()
         }
         guard !isEnded, !isRolledBack else { return [] }
-        var operations: [StorageOperation] = []
-        operations.reserveCapacity(writes.count + 1)
-        if clearedAll { operations.append(.deleteAll) }
-        for (key, pending) in writes {
-            switch pending {
-            case .put(let data, let encoding):
-                operations.append(.put(key: key, value: data, encoding: encoding))
-            case .deleted:
+        var changes: [RoomWriteBatch.Change] = []
+        changes.reserveCapacity(overlay.entries.count + 1)
+        if overlay.hidesDatabase { changes.append(.deleteAll) }
+        for (key, entry) in overlay.entries {
+            if let value = entry.value {
+                changes.append(.put(key, value))
+            } else if !overlay.hidesDatabase {
                 // After deleteAll the row is gone already.
-                if !clearedAll { operations.append(.delete(key: key)) }
+                changes.append(.delete(key))
             }
         }
-        return operations
+        return changes
     }
 
     private func checkActive() throws(StorageError) {
@@ -199,12 +172,10 @@ public final class StorageTransaction {
 
     /// The value of `key` (stored bytes) as this transaction sees it.
     nonisolated(nonsending) private func storedValue(_ key: Data) async throws(StorageError) -> StoredValue? {
-        switch writes[key] {
-        case .put(let data, let encoding): return StoredValue(data: data, encoding: encoding.rawValue)
-        case .deleted: return nil
-        case nil:
-            if clearedAll { return nil }
-            return try await storage.engine.value(server: storage.serverBytes, room: storage.roomBytes, key: key)
+        switch overlay.lookup(key) {
+        case .value(let value): return value
+        case .absent: return nil
+        case .unknown: return try await storage.readValue(key)
         }
     }
 }
