@@ -6,7 +6,7 @@ import Testing
 @Suite("Metrics")
 struct MetricsTests {
     /// The value of the sample `name` (with its labels) in a Prometheus text exposition.
-    private static func value(_ name: String, in text: String) -> Double? {
+    static func value(_ name: String, in text: String) -> Double? {
         for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
             return Double(line.dropFirst(name.count + 1))
         }

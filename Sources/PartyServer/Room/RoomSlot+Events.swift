@@ -151,6 +151,9 @@ extension RoomSlot {
         if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
     }
 
+    /// Events waiting for the room: for the input gate, or for a start or stop to finish.
+    package var waitingEvents: Int { state.withLock { $0.waiting } }
+
     /// Frees the input gate whoever holds it (a hard stop): events waiting for it try again.
     func resetGate(_ state: inout SlotState) -> [CheckedContinuation<UInt64?, Never>] {
         Array(state.gate.reset())

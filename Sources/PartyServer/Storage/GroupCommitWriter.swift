@@ -216,7 +216,8 @@ final class GroupCommitWriter: Sendable {
                 let error = StorageError(database: failure.error)
                 outcomes[index] = .failure(error)
                 let submission = submissions[index]
-                logger.warning("storage write failed", metadata: [
+                // A room's own write: the room logs its reset with the cause.
+                logger.log(level: submission.owner == nil ? .warning : .debug, "storage write failed", metadata: [
                     "server": "\(StorageCodec.string(submission.server))",
                     "room": "\(StorageCodec.string(submission.room).prefix(200))",
                     "error": "\(failure.error)",

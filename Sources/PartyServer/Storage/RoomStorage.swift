@@ -172,6 +172,9 @@ public final class RoomStorage: Sendable {
         await buffer.waitDurable(batch)
     }
 
+    /// Callers waiting until a write batch of this room is durable (held HTTP responses, `sync()`).
+    package var durabilityWaiters: Int { buffer.durabilityWaiters }
+
     // MARK: - Helpers
 
     /// Records `changes` atomically; outside an event, commits them and waits until they are durable.

@@ -185,6 +185,9 @@ final class RoomWriteBuffer: Sendable {
         }
     }
 
+    /// Callers waiting in `waitDurable` (held HTTP responses, `sync()`).
+    var durabilityWaiters: Int { state.withLock { $0.waiters.count } }
+
     /// Whether batches of `epoch` may still be committed (no failure since).
     func isCurrent(_ epoch: UInt64) -> Bool {
         state.withLock { $0.epoch == epoch }
