@@ -43,6 +43,42 @@ def status(run, notes):
     return " ".join(["ok" if run["ok"] else "FAILED"] + notes)
 
 
+def median(values):
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    middle = len(values) // 2
+    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+
+
+def compare(machine, puts):
+    """With --baseline: medians per scenario and build, and current / baseline."""
+    baseline = machine.get("baseline")
+    if not baseline or not any(r.get("build") == "baseline" for r in puts):
+        return
+    print()
+    print(f"Current build ({machine.get('current_build', '?')}) against the baseline {baseline['ref']} "
+          f"({baseline['commit']}), measured alternately in this run (medians of the runs of each build):")
+    rows = []
+    for scenario in sorted({r["scenario"] for r in puts}, key=lambda s: int(s[1:]) if s[1:].isdigit() else 0):
+        figures = {}
+        for build in ("baseline", "current"):
+            mine = [r for r in puts if r["scenario"] == scenario and r.get("build", "current") == build and r["ok"]]
+            lgs = [r.get("loadgen") or {} for r in mine]
+            figures[build] = (
+                len(mine), median([lg.get("puts_per_second") for lg in lgs]),
+                median([(lg.get("latency_us") or {}).get("p50") for lg in lgs]),
+                median([(lg.get("latency_us") or {}).get("p99") for lg in lgs]),
+                median([(lg.get("storage") or {}).get("writes_per_commit") for lg in lgs]),
+            )
+        (bn, bput, bp50, bp99, bwpc), (cn, cput, cp50, cp99, cwpc) = figures["baseline"], figures["current"]
+        ratio = f"{cput / bput:.2f}x" if bput and cput else "-"
+        rows.append([f"({scenario})", f"{bn}/{cn}", num(bput), num(cput), ratio, us(bp50), us(cp50), us(bp99), us(cp99),
+                     num(bwpc, 1), num(cwpc, 1)])
+    render(["scen", "runs b/c", "baseline puts/s", "current puts/s", "current/baseline", "p50 us b", "p50 us c",
+            "p99 us b", "p99 us c", "writes/commit b", "writes/commit c"], rows, left=1)
+
+
 def main():
     lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
     machine = next(l for l in lines if l["type"] == "machine")
@@ -76,18 +112,19 @@ def main():
             if (lg.get("loadgen_cpu_utilization") or 0) > 0.9:
                 notes.append("LG-bound")
             rows.append([
-                f"({run['scenario']})", f"{lg.get('rooms', '?')} x {lg.get('clients_per_room', '?')}",
+                f"({run['scenario']})", run.get("build", "current"), f"{lg.get('rooms', '?')} x {lg.get('clients_per_room', '?')}",
                 num(lg.get("puts_per_second")), us(lat.get("p50")), us(lat.get("p99")), us(lat.get("p999")),
                 num(st.get("commits")), num(st.get("writes_per_commit"), 1),
                 num(st.get("commit_ms_mean"), 2), num(st.get("commit_busy_fraction"), 2),
                 num(lg.get("server_cpu_utilization"), 2), num(lg.get("loadgen_cpu_utilization"), 2),
                 f"{stored.get('matched', '-')}/{stored.get('rooms', '-')}", status(run, notes),
             ])
-        render(["scen", "rooms x clients", "puts/s", "p50 us", "p99 us", "p99.9 us", "commits", "writes/commit",
+        render(["scen", "build", "rooms x clients", "puts/s", "p50 us", "p99 us", "p99.9 us", "commits", "writes/commit",
                 "commit ms", "commit busy", "server cores", "LG cores", "stored ok", "status"], rows)
         print("p50/p99: send inc -> own count received. commits, writes/commit, commit ms (mean), commit busy (share")
         print("of the time a commit ran): from GET /metrics over the measured window. stored ok: rooms whose count read")
         print("back from storage after hibernation equals the last count broadcast.")
+        compare(machine, puts)
 
     wakes = [r for r in runs if r["kind"] == "wake"]
     if wakes:

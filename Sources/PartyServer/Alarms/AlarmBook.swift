@@ -155,7 +155,10 @@ package final class AlarmBook: Sendable {
 
     /// Ends a run: deletes the alarm after success (unless the hook set a new one) or schedules a
     /// retry with exponential backoff, dropping it after the last retry.
-    package func finishRun(_ key: RoomKey, _ run: Run, succeeded: Bool) async -> Outcome {
+    ///
+    /// The new state is written through the room's storage: called inside the alarm's event, it is
+    /// committed with `onAlarm`'s own writes, before any later event of the room can set a new alarm.
+    package func finishRun(_ key: RoomKey, _ run: Run, succeeded: Bool, through storage: RoomStorage) async -> Outcome {
         let now = clock.now
         let outcome = entries.withLock { entries -> Outcome? in
             guard var entry = entries[key], entry.generation == run.generation else { return nil }
@@ -179,9 +182,10 @@ package final class AlarmBook: Sendable {
         do {
             switch outcome {
             case .done, .dropped:
-                try await engine.deleteAlarm(server: key.server, room: key.name)
+                try await storage.write(CollectionOfOne(.alarm(.delete)), confirmed: false)
             case .retry(let at, let retryCount):
-                try await engine.saveAlarm(StoredAlarm(server: key.server, room: key.name, at: at, retryCount: retryCount))
+                let alarm = StoredAlarm(server: key.server, room: key.name, at: at, retryCount: retryCount)
+                try await storage.write(CollectionOfOne(.alarm(.set(atMilliseconds: alarm.atMilliseconds, retryCount: retryCount))), confirmed: false)
                 let current = entries.withLock { $0[key]?.generation == run.generation }
                 if current { scheduler.schedule(key, at: at) }
             }

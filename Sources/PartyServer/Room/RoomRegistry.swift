@@ -87,6 +87,7 @@ package final class RoomRegistry: Sendable {
         let slot = checkOut(registration, name: key.name)
         defer { checkIn(slot) }
         var failure: (any Error)?
+        let outcome: AlarmBook.Outcome
         do {
             let hold = try await slot.acquire()
             do {
@@ -94,12 +95,15 @@ package final class RoomRegistry: Sendable {
             } catch {
                 failure = error
             }
+            services.metrics.alarmsFired.increment()
+            // Inside the alarm's event: consuming (or rescheduling) the alarm commits with its writes.
+            outcome = await services.alarms.finishRun(key, run, succeeded: failure == nil, through: slot.room.storage)
             slot.release(hold)
         } catch {
             failure = error
+            services.metrics.alarmsFired.increment()
+            outcome = await services.alarms.finishRun(key, run, succeeded: false, through: slot.room.storage)
         }
-        services.metrics.alarmsFired.increment()
-        let outcome = await services.alarms.finishRun(key, run, succeeded: failure == nil)
         switch outcome {
         case .done:
             break
