@@ -68,6 +68,7 @@ public final class PartyApplication: Service, Sendable {
         try Self.validate(prefix: configuration.prefix)
         try Self.validateControl(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        let tokenKeys = try TokenSigningKeys.load(configuration.control, dataDirectory: configuration.dataDirectory)
         let registrations = self.registrations.withLock { $0 }
         let routeNames = registrations.map(\.routeName)
         let metrics = PartyMetrics(routeNames: routeNames)
@@ -87,7 +88,7 @@ public final class PartyApplication: Service, Sendable {
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
             limits: limits, keepAlive: configuration.keepAlive, connectionClock: configuration.connectionClock,
-            control: configuration.control
+            control: configuration.control, tokenKeys: tokenKeys
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         runningRegistry.withLock { $0 = registry }
@@ -99,6 +100,7 @@ public final class PartyApplication: Service, Sendable {
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
+        try await rooms.restore(in: registry)
         let tls = try configuration.tls?.makeConfiguration()
         var authenticator: JWTAuthenticator?
         if let jwt = configuration.jwt {
@@ -146,7 +148,13 @@ public final class PartyApplication: Service, Sendable {
             try await application.run()
         }
         let hibernated = await registry.hibernateAll()
-        services.directory.shutDown()
+        // Spawned rooms outlive the process: their records keep their last activity.
+        var lastActivity: [RoomKey: Date] = [:]
+        for key in services.directory.spawnedRooms() {
+            lastActivity[key] = registry.existingSlot(key)?.lastActivity
+        }
+        services.directory.shutDown(lastActivity: lastActivity)
+        await services.directory.journal.close()
         await engine.close()
         logger.notice("PartyServer stopped", metadata: ["hibernated": "\(hibernated)"])
     }

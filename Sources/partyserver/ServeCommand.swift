@@ -59,6 +59,23 @@ struct ServeCommand: AsyncParsableCommand {
         )
     )
     var apiKey: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File holding the key that signs connection tokens (at least 32 bytes; a trailing newline is ignored). Without it, DATA-DIR/control-token.key is used, created with a random key.",
+            valueName: "path"
+        )
+    )
+    var tokenKeyFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File holding an earlier token key that still verifies tokens (after a rotation); repeat for more.",
+            valueName: "path"
+        )
+    )
+    var previousTokenKeyFile: [String] = []
+
     @OptionGroup(title: "Limits")
     var limits: LimitOptions
 
@@ -85,6 +102,24 @@ struct ServeCommand: AsyncParsableCommand {
         if let apiKey, apiKey.isEmpty {
             throw ValidationError("--api-key must not be empty; leave it out to turn the control API off")
         }
+        _ = try tokenKeys()
+    }
+
+    /// The connection token keys from `--token-key-file` and `--previous-token-key-file`.
+    func tokenKeys() throws -> (current: String?, previous: [String]) {
+        let current = try tokenKeyFile.map { try Self.readKey($0, option: "--token-key-file") }
+        let previous = try previousTokenKeyFile.map { try Self.readKey($0, option: "--previous-token-key-file") }
+        return (current, previous)
+    }
+
+    /// A key file's text without its trailing newline.
+    private static func readKey(_ path: String, option: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ValidationError("\(option): cannot read \(path.debugDescription)")
+        }
+        var text = String(decoding: data, as: UTF8.self)
+        while let last = text.last, last.isNewline { text.removeLast() }
+        return text
     }
 
     /// The control API key: `--api-key`, else a non-empty `PARTYSERVER_API_KEY`.
@@ -110,6 +145,9 @@ struct ServeCommand: AsyncParsableCommand {
             cors: try Self.cors(from: corsOrigins),
             control: ControlConfiguration(apiKey: Self.apiKey(option: apiKey, environment: ProcessInfo.processInfo.environment))
         )
+        let tokenKeys = try tokenKeys()
+        configuration.control.tokenSigningKey = tokenKeys.current
+        configuration.control.previousTokenSigningKeys = tokenKeys.previous
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
         }

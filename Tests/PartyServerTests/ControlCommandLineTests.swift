@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import PartyServerTesting
 import Synchronization
@@ -40,6 +41,40 @@ struct ControlCommandLineTests {
             let off = try await rooms(port, key: "")
             #expect(off == 404)
         } logs: { _ in }
+    }
+
+    @Test("--token-key-file signs connection tokens with that key instead of a key file in the data directory; a key under 32 bytes stops serve with an error")
+    func tokenKeyFile() async throws {
+        let directory = temporaryDataDirectory()
+        let keyFile = directory + ".key"
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: keyFile)
+        }
+        let key = String(repeating: "k", count: 48)
+        try Data((key + "\n").utf8).write(to: URL(fileURLWithPath: keyFile))
+        let (process, port) = try await startPartyServerProcess(["--data-dir", directory, "--api-key", "cli", "--token-key-file", keyFile])
+        do {
+            let created = try await TestHTTPClient.request(
+                "POST", port: port, path: "/_party/connect", headers: [("Authorization", "Bearer cli")],
+                body: #"{"server":"counter","spawn":{},"user":"alice"}"#
+            )
+            let token = try #require(JSONValue.parse(created.text)["token"]?.stringValue)
+            let parts = token.split(separator: ".").map(String.init)
+            let signature = HMAC<SHA256>.authenticationCode(for: Data("\(parts[0]).\(parts[1])".utf8), using: SymmetricKey(data: Data(key.utf8)))
+            #expect(HandMadeToken.base64URL(Data(signature)) == parts[2], "the token is signed with the file's key, without its newline")
+            #expect(!FileManager.default.fileExists(atPath: directory + "/control-token.key"))
+            try await stop(process, with: SIGTERM)
+        } catch {
+            try? await stop(process, with: SIGKILL)
+            throw error
+        }
+
+        try Data("short\n".utf8).write(to: URL(fileURLWithPath: keyFile))
+        let refused = try ChildProcess.spawn(executable, arguments: ["--port", "0", "--data-dir", directory, "--token-key-file", keyFile])
+        try await waitUntil(timeout: .seconds(30), "serve exited") { refused.hasFinished }
+        #expect(refused.reapExitCode() != 0)
+        #expect(refused.outputText.contains("control.tokenSigningKey is 5 bytes; use at least 32 random bytes"), "\(refused.outputTail())")
     }
 
     /// The status of `GET /_party/rooms` with `key` as the bearer token.

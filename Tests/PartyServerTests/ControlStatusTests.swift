@@ -186,20 +186,26 @@ struct ControlStatusTests {
         }
     }
 
-    @Test("graceful shutdown ends status streams, records shutdown, and is not held up by them")
+    @Test("graceful shutdown ends status streams and is not held up by them; rooms reached directly end with shutdown, spawned rooms do not end")
     func shutdownEndsStreams() async throws {
         let server = try await startControlServer()
         let name = try #require(try await server.connect(["server": "session", "spawn": [:]])["name"]?.stringValue)
+        let direct = uniqueRoom("direct")
+        #expect(try await server.request("GET", "/parties/session/\(direct)").status == 200)
         try await waitForStatus(server, name, "ready")
         let stream = try await server.statusStream("session", name)
         let all = try await EventStreamClient.open(port: server.port, path: "/_party/events", headers: [("Authorization", "Bearer \(controlKey)")])
         let updates = try server.application.rooms.statusUpdates(server: "session", name: name)
+        let directUpdates = try server.application.rooms.statusUpdates(server: "session", name: direct)
         try await waitUntil("the replay arrived") { stream.events.count == 4 }
         try await server.shutdown()
         try await waitUntil("the streams ended") { stream.hasEnded && all.hasEnded }
         var seen: [RoomStatusEvent] = []
         for await event in updates { seen.append(event) }
-        #expect(seen.map(\.status) == [.scheduled, .loading, .starting, .ready, .terminating, .terminated])
-        #expect(seen.last?.terminationReason == .shutdown)
+        #expect(seen.map(\.status) == [.scheduled, .loading, .starting, .ready])
+        var directSeen: [RoomStatusEvent] = []
+        for await event in directUpdates { directSeen.append(event) }
+        #expect(directSeen.map(\.status) == [.scheduled, .loading, .starting, .ready, .terminating, .terminated])
+        #expect(directSeen.last?.terminationReason == .shutdown)
     }
 }

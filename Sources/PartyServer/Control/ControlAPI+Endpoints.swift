@@ -146,8 +146,8 @@ extension ControlAPI {
             case .unknownServer, .unknownRoom: .notFound
             case .keyUnheld: .conflict
             case .nothingToConnect, .invalidArgument, .invalidJSON: .badRequest
-            case .tokenUnavailable: .internalServerError
-            case .overLimit: .serviceUnavailable
+            case .tokenUnavailable, .tokenKeyUnusable: .internalServerError
+            case .overLimit, .notStored: .serviceUnavailable
             }
         var response = failure(status, error.description, code: error.identifier)
         if status == .serviceUnavailable { response.headers[.retryAfter] = "1" }

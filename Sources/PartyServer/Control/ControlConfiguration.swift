@@ -31,6 +31,14 @@ public struct ControlConfiguration: Sendable {
     /// Base URL that clients use to reach this server (`https://rooms.example.com`), for the URLs
     /// in `connect` answers; `nil` (default) uses `http://` and the request's `Host` header.
     public var publicURL: String?
+    /// The key that signs connection tokens (at least 32 bytes; never logged). `nil` (default):
+    /// the file `control-token.key` in the data directory, made with 32 random bytes and mode
+    /// 0600 at the first start. Tokens stay valid across restarts while the key stays.
+    public var tokenSigningKey: String?
+    /// Earlier signing keys that still verify tokens (at least 32 bytes each). To rotate: move
+    /// the old key here (or delete the key file to invalidate every token) and restart. Default
+    /// empty.
+    public var previousTokenSigningKeys: [String]
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -43,7 +51,9 @@ public struct ControlConfiguration: Sendable {
         readyTimeout: Duration = .seconds(60),
         streamHeartbeat: Duration = .seconds(15),
         retainedTerminatedRooms: Int = 1000,
-        publicURL: String? = nil
+        publicURL: String? = nil,
+        tokenSigningKey: String? = nil,
+        previousTokenSigningKeys: [String] = []
     ) {
         self.prefix = prefix
         self.apiKey = apiKey
@@ -55,6 +65,8 @@ public struct ControlConfiguration: Sendable {
         self.streamHeartbeat = streamHeartbeat
         self.retainedTerminatedRooms = retainedTerminatedRooms
         self.publicURL = publicURL
+        self.tokenSigningKey = tokenSigningKey
+        self.previousTokenSigningKeys = previousTokenSigningKeys
     }
 
     /// Whether the HTTP API and the inspector are served.
@@ -62,19 +74,20 @@ public struct ControlConfiguration: Sendable {
 }
 
 extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    /// The fields with the API key redacted.
+    /// The fields with the API key and the token signing keys redacted.
     public var description: String {
         "ControlConfiguration(prefix: \(prefix.debugDescription), apiKey: \(apiKey == nil ? "nil" : "<redacted>"), "
             + "startupTimeout: \(startupTimeout), tokenLifetime: \(tokenLifetime), terminationGrace: \(terminationGrace), "
             + "defaultMaxIdle: \(defaultMaxIdle), "
             + "readyTimeout: \(readyTimeout), streamHeartbeat: \(streamHeartbeat), "
-            + "retainedTerminatedRooms: \(retainedTerminatedRooms), publicURL: \(publicURL?.debugDescription ?? "nil"))"
+            + "retainedTerminatedRooms: \(retainedTerminatedRooms), publicURL: \(publicURL?.debugDescription ?? "nil"), "
+            + "tokenSigningKey: \(tokenSigningKey == nil ? "nil" : "<redacted>"), previousTokenSigningKeys: \(previousTokenSigningKeys.count) <redacted>)"
     }
 
     /// The same as `description`.
     public var debugDescription: String { description }
 
-    /// A mirror without the API key, so dumps and logs of a configuration never show it.
+    /// A mirror without the API key and the token signing keys, so dumps and logs of a configuration never show it.
     public var customMirror: Mirror {
         Mirror(
             self,
@@ -83,6 +96,8 @@ extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConver
                 "tokenLifetime": tokenLifetime, "terminationGrace": terminationGrace, "defaultMaxIdle": defaultMaxIdle,
                 "readyTimeout": readyTimeout, "streamHeartbeat": streamHeartbeat,
                 "retainedTerminatedRooms": retainedTerminatedRooms, "publicURL": publicURL as Any,
+                "tokenSigningKey": tokenSigningKey == nil ? "nil" : "<redacted>",
+                "previousTokenSigningKeys": "\(previousTokenSigningKeys.count) <redacted>",
             ],
             displayStyle: .struct
         )

@@ -10,6 +10,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case invalidJSON(String)
         case tokenUnavailable(String)
         case overLimit(String)
+        case notStored(String)
+        case tokenKeyUnusable(path: String, String)
     }
 
     let code: Code
@@ -24,7 +26,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     public static var nothingToConnect: ControlError { .init(code: .nothingToConnect) }
     /// No live room holds the key, and no spawn options were given to create one.
     public static func keyUnheld(_ key: String) -> ControlError { .init(code: .keyUnheld(key)) }
-    /// The room has never run since the server started (or its record was forgotten).
+    /// The room has never run (or its record was forgotten after it terminated).
     public static func unknownRoom(server: String, name: String) -> ControlError {
         .init(code: .unknownRoom(server: server, name: name))
     }
@@ -38,6 +40,14 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A new room would pass a room limit (`ServerLimits`); try again later.
     public static func overLimit(_ detail: String) -> ControlError { .init(code: .overLimit(detail)) }
 
+    /// A new room's record could not be stored, so the room was not created; try again.
+    public static func notStored(_ detail: String) -> ControlError { .init(code: .notStored(detail)) }
+
+    /// The connection token key file in the data directory cannot be used; the server does not start.
+    public static func tokenKeyUnusable(path: String, _ detail: String) -> ControlError {
+        .init(code: .tokenKeyUnusable(path: path, detail))
+    }
+
     /// A short stable identifier for HTTP error bodies (`key-unheld`, `unknown-room`, …).
     public var identifier: String {
         switch code {
@@ -50,6 +60,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidJSON: "invalid-json"
         case .tokenUnavailable: "token-unavailable"
         case .overLimit: "over-limit"
+        case .notStored: "not-stored"
+        case .tokenKeyUnusable: "token-key-unusable"
         }
     }
 
@@ -65,7 +77,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .keyUnheld(let key):
             "no live room holds the key \(key.debugDescription); pass spawn options to create one"
         case .unknownRoom(let server, let name):
-            "room \(server)/\(name) has not run since the server started (or its record was forgotten)"
+            "room \(server)/\(name) has never run (or its record was forgotten after it terminated)"
         case .invalidArgument(let detail):
             detail
         case .invalidJSON(let detail):
@@ -74,6 +86,11 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
             "could not sign a connection token: \(detail)"
         case .overLimit(let detail):
             "no room can be created now: \(detail)"
+        case .notStored(let detail):
+            "the room's record could not be stored, so nothing was created or found: \(detail); try again"
+        case .tokenKeyUnusable(let path, let detail):
+            "the connection token key file \(path.debugDescription) cannot be used: \(detail); fix it, delete it to make a new key "
+                + "(tokens issued so far then stop working), or set control.tokenSigningKey"
         }
     }
 }

@@ -2,18 +2,18 @@ import HTTPTypes
 
 extension PartyFront {
     /// The control API's rules for a connection or request, before any room wakes (called just
-    /// before worker authentication):
+    /// after worker authentication; `worker` when the request carries verified worker credentials):
     ///
     /// - a room that is terminating refuses newcomers with 503 (`Retry-After: 1`);
     /// - a room spawned with a user requires a valid connection token (`?token=` or
-    ///   `Authorization: Bearer`), else 401;
+    ///   `Authorization: Bearer`), else 401; a verified worker needs none;
     /// - a valid token makes its user the request's `user` and its `auth` the request's `auth`.
     ///
     /// Tokens are only checked for rooms created through the control API (no other room can have
     /// one); a token that is not valid for a room that does not require one is left to JWT
     /// authentication and the room's own hooks. A valid one sets `user`, so JWT authentication
     /// (`jwt.required`) lets the request through. For other rooms this is one dictionary lookup.
-    func admitToRoom(_ request: inout Request, lobby: Lobby) async -> Response? {
+    func admitToRoom(_ request: inout Request, lobby: Lobby, worker: Bool) async -> Response? {
         let directory = registry.services.directory
         let admission = directory.admission(RoomKey(server: lobby.server, name: lobby.name))
         if admission?.isTerminating == true {
@@ -21,7 +21,7 @@ extension PartyFront {
             response.headers[.retryAfter] = "1"
             return response
         }
-        guard let admission, admission.viaControl else { return nil }
+        guard let admission, admission.viaControl, !worker else { return nil }
         let requiresToken = admission.requiresToken
         guard let token = Self.connectionToken(in: request) else {
             guard !requiresToken else {

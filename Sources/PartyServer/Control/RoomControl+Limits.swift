@@ -27,7 +27,7 @@ extension RoomControl {
                 directory.timers.schedule(timer, at: now.addingTimeInterval(spawn.maxIdle.timeInterval))
                 return
             }
-            let idleSince = max(slot?.lastActivity ?? .distantPast, spawn.spawnedAt)
+            let idleSince = max(slot?.lastActivity ?? .distantPast, spawn.activeSince ?? spawn.spawnedAt)
             let due = idleSince.addingTimeInterval(spawn.maxIdle.timeInterval)
             guard now >= due else {
                 directory.timers.schedule(timer, at: due)

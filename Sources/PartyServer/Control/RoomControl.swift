@@ -34,7 +34,9 @@ public final class RoomControl: Sendable {
     /// - both: the live room holding `key`, or a new one that takes it (atomically: concurrent
     ///   calls with one key create one room, and exactly one of them reports `spawned`).
     ///
-    /// A new room starts at once (`scheduled` → `loading` → `starting` → `ready`). With `user`,
+    /// It returns once the room's record is stored, so the room and its key survive a restart
+    /// (else `notStored`, and a new room is not created). A new room starts at once
+    /// (`scheduled` → `loading` → `starting` → `ready`). With `user`,
     /// the answer carries a token for that user; a room spawned with a user accepts only
     /// connections that present a valid token, and its `onConnect` sees `context.user` and
     /// `context.auth` from it.
@@ -56,16 +58,24 @@ public final class RoomControl: Sendable {
         let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil) {
             admission.activationRefusal().map { ControlError.overLimit($0.description) }
         }
+        let room = RoomKey(server: server, name: connected.name)
+        do {
+            try await directory.journal.waitUntilStored(room, sequence: connected.stored)
+        } catch {
+            if connected.spawned { directory.rollBack(room, activation: connected.activation) }
+            registry.logger.error("connect failed: the room's record was not stored", metadata: ["room": "\(room)", "error": "\(error)"])
+            throw .notStored(error.description)
+        }
         if connected.spawned { start(registration, name: connected.name, activation: connected.activation, in: registry) }
         let token = try await user.asyncMap { user throws(ControlError) in
             try await directory.tokens.sign(server: server, name: connected.name, user: user, auth: auth)
         }
-        let status = directory.status(RoomKey(server: server, name: connected.name))?.status ?? connected.status
+        let status = directory.status(room)?.status ?? connected.status
         return RoomConnectResult(server: server, name: connected.name, spawned: connected.spawned, status: status, key: key, token: token)
     }
 
     /// Starts a spawned room's activation in the background.
-    private func start(_ registration: ServerRegistration, name: String, activation: UInt64, in registry: RoomRegistry) {
+    func start(_ registration: ServerRegistration, name: String, activation: UInt64, in registry: RoomRegistry) {
         let slot = registry.checkOut(registration, name: name)
         Task {
             defer { registry.checkIn(slot) }
@@ -145,6 +155,7 @@ public final class RoomControl: Sendable {
         _ registration: ServerRegistration, _ key: RoomKey, activation: UInt64, reason: TerminationReason, hard: Bool,
         code: Int, text: String, in registry: RoomRegistry
     ) async {
+        registry.services.directory.noteTermination(key, activation: activation, reason: reason)
         let slot = registry.checkOut(registration, name: key.name)
         defer { registry.checkIn(slot) }
         if slot.endUnstarted(activation, reason: reason) { return }

@@ -117,25 +117,4 @@ extension RoomDirectory {
         }
         return stream
     }
-
-    /// The server stops: every active activation ends with `shutdown` and every stream ends.
-    package func shutDown() {
-        let now = clock.now
-        let retention = configuration.retainedTerminatedRooms
-        state.withLock { state in
-            state.isShutDown = true
-            for key in Array(state.records.keys) {
-                guard var record = state.records[key], record.isActive else { continue }
-                if record.status != .terminating {
-                    state.append(.terminating, at: now, to: &record, key: key, retention: retention)
-                }
-                state.append(.terminated, reason: .shutdown, at: now, to: &record, key: key, retention: retention)
-            }
-            for continuation in state.watchers.values {
-                continuation.finish()
-            }
-            state.watchers = [:]
-        }
-        timers.stop()
-    }
 }

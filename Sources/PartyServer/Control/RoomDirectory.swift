@@ -1,5 +1,6 @@
 import DequeModule
 import Foundation
+import Logging
 import Synchronization
 
 /// The control API's record of every room: the statuses of its current activation, the keys
@@ -15,11 +16,15 @@ package final class RoomDirectory: Sendable {
     package let timers: TimerScheduler<ControlTimer>
     /// Signs and checks connection tokens.
     package let tokens: ConnectionTokens
+    /// Writes the records to the storage database.
+    let journal: ControlJournal
     let clock: any PartyClock
     let state: Mutex<DirectoryState>
 
     /// Everything behind the directory's lock.
     struct DirectoryState {
+        /// Stores every change of a record, in the order made here.
+        let journal: ControlJournal
         var records: [RoomKey: RoomRecord] = [:]
         var keys: [KeyBinding: String] = [:]
         /// Terminated activations, oldest first, to forget beyond the retention limit.
@@ -29,13 +34,15 @@ package final class RoomDirectory: Sendable {
         var isShutDown = false
     }
 
-    /// Creates an empty directory whose limits and tokens run on `clock`.
-    package init(configuration: ControlConfiguration, clock: any PartyClock) {
+    /// Creates an empty directory whose limits and tokens run on `clock`, whose records are
+    /// stored through `engine` and whose tokens are signed with `tokenKeys`.
+    package init(configuration: ControlConfiguration, clock: any PartyClock, engine: StorageEngine, tokenKeys: TokenSigningKeys, logger: Logger) {
         self.configuration = configuration
         self.clock = clock
         self.timers = TimerScheduler(clock: clock)
-        self.tokens = ConnectionTokens(clock: clock, lifetime: configuration.tokenLifetime)
-        self.state = Mutex(DirectoryState())
+        self.tokens = ConnectionTokens(clock: clock, lifetime: configuration.tokenLifetime, keys: tokenKeys)
+        self.journal = ControlJournal(engine: engine, logger: logger)
+        self.state = Mutex(DirectoryState(journal: journal))
     }
 
     // MARK: Spawning
@@ -50,11 +57,14 @@ package final class RoomDirectory: Sendable {
         package var status: RoomStatus
         /// Its activation.
         package var activation: UInt64
+        /// The journal sequence of the record this answer relies on (see `waitUntilStored`).
+        package var stored: UInt64
     }
 
     /// Finds the live room holding `key` or, with `spawn`, creates one (both atomically); with
     /// `spawn` and no key, always creates one. A created room's activation is `scheduled`.
     /// `refusal` is asked (under the lock) just before creating one: a limit can refuse it.
+    /// The answer relies on a record that may not be durable yet: wait with `waitUntilStored`.
     package func connect(
         server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool, refusal: () -> ControlError? = { nil }
     ) throws(ControlError) -> Connected {
@@ -64,7 +74,7 @@ package final class RoomDirectory: Sendable {
             if let key, let name = state.keys[KeyBinding(server: server, key: key)],
                 let record = state.records[RoomKey(server: server, name: name)], record.isLive, let status = record.status
             {
-                return Connected(name: name, spawned: false, status: status, activation: record.activation)
+                return Connected(name: name, spawned: false, status: status, activation: record.activation, stored: record.journaled)
             }
             guard let spawn else { throw .keyUnheld(key ?? "") }
             if let refused = refusal() { throw refused }
@@ -80,7 +90,8 @@ package final class RoomDirectory: Sendable {
             state.records[roomKey] = record
             if let key { state.keys[KeyBinding(server: server, key: key)] = name }
             state.broadcast(record.event(0, key: roomKey))
-            return Connected(name: name, spawned: true, status: .scheduled, activation: 1)
+            let stored = state.store(roomKey)
+            return Connected(name: name, spawned: true, status: .scheduled, activation: 1, stored: stored)
         }
         if outcome.spawned, let spawn {
             let room = RoomKey(server: server, name: outcome.name)
@@ -103,15 +114,21 @@ package final class RoomDirectory: Sendable {
         package var pinned: Bool
     }
 
-    /// A room starts without an activation: adopts the spawned activation waiting in `scheduled`,
-    /// or begins a new one. With `expecting`, adopts only that activation (else returns nil).
+    /// A room starts without an activation: adopts the spawned activation waiting in `scheduled`
+    /// or restored at start (which the slot then wakes rather than starts, as its statuses are
+    /// past `loading`), or begins a new one. With `expecting`, adopts only that activation (else
+    /// returns nil).
     package func beginActivation(_ key: RoomKey, expecting: UInt64? = nil) -> Adopted? {
         let now = clock.now
         var ended: UInt64?
         let adopted = state.withLock { state -> Adopted? in
             var record = state.records[key] ?? RoomRecord()
             if record.isActive {
-                if record.status == .scheduled, expecting == nil || expecting == record.activation {
+                if record.status == .scheduled || record.restored, expecting == nil || expecting == record.activation {
+                    if record.restored {
+                        state.records[key]?.restored = false
+                        state.records[key]?.hibernated = false
+                    }
                     return Adopted(activation: record.activation, pinned: record.spawn != nil)
                 }
                 guard expecting == nil else { return nil }
@@ -125,8 +142,10 @@ package final class RoomDirectory: Sendable {
             record.entries = [RoomRecord.Entry(status: .scheduled, time: now)]
             record.spawn = nil
             record.hibernated = false
+            record.terminationReason = nil
             state.records[key] = record
             state.broadcast(record.event(0, key: key))
+            state.store(key)
             return Adopted(activation: record.activation, pinned: false)
         }
         if let ended { cancelTimers(key, activation: ended) }
@@ -157,10 +176,11 @@ package final class RoomDirectory: Sendable {
         advance(key, activation: activation, to: .terminated, reason: reason)
     }
 
-    /// Ends `activation` if it is still `scheduled` (spawned, not started); returns whether it did.
+    /// Ends `activation` if no slot runs it: still `scheduled` (spawned, not started), or restored
+    /// at start and not woken since. Returns whether it did.
     package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
         let scheduled = state.withLock { state in
-            state.records[key].map { $0.activation == activation && $0.status == .scheduled } ?? false
+            state.records[key].map { $0.activation == activation && ($0.status == .scheduled || $0.restored) } ?? false
         }
         guard scheduled else { return false }
         end(key, activation: activation, reason: reason)
@@ -175,7 +195,29 @@ package final class RoomDirectory: Sendable {
         }
     }
 
-    private func cancelTimers(_ key: RoomKey, activation: UInt64) {
+    /// Records why `activation` is about to be terminated, unless it already is terminating: a
+    /// restart during the termination finishes it with this reason.
+    func noteTermination(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
+        state.withLock { state in
+            guard let record = state.records[key], record.activation == activation, record.isLive else { return }
+            state.records[key]?.terminationReason = reason
+        }
+    }
+
+    /// Forgets a spawn whose record could not be stored, unless something started it meanwhile:
+    /// its status stream ends with `terminated` (`internalerror`) and its key is released.
+    func rollBack(_ key: RoomKey, activation: UInt64) {
+        let rolledBack = state.withLock { state -> Bool in
+            guard var record = state.records[key], record.activation == activation, record.status == .scheduled else { return false }
+            state.append(.terminated, reason: .internalerror, at: clock.now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
+            state.records[key] = nil
+            _ = state.journal.write(key, nil)
+            return true
+        }
+        if rolledBack { cancelTimers(key, activation: activation) }
+    }
+
+    func cancelTimers(_ key: RoomKey, activation: UInt64) {
         timers.cancel(ControlTimer(room: key, activation: activation, kind: .lifetime))
         timers.cancel(ControlTimer(room: key, activation: activation, kind: .idle))
     }
@@ -204,7 +246,17 @@ extension RoomDirectory.DirectoryState {
             retired.append((key, record.activation))
         }
         records[key] = record
+        store(key)
         if status == .terminated { forgetBeyond(retention) }
+    }
+
+    /// Hands `key`'s record (or its removal) to the journal; returns the change's sequence.
+    @discardableResult
+    mutating func store(_ key: RoomKey, lastActivity: Date? = nil) -> UInt64 {
+        guard let record = records[key] else { return journal.write(key, nil) }
+        let sequence = journal.write(key, StoredRoomRecord(record, lastActivity: lastActivity))
+        records[key]?.journaled = sequence
+        return sequence
     }
 
     /// Sends `event` to every watcher of all rooms.
@@ -214,11 +266,12 @@ extension RoomDirectory.DirectoryState {
         }
     }
 
-    /// Forgets the oldest terminated rooms beyond `retention`.
+    /// Forgets the oldest terminated rooms beyond `retention`, and deletes their stored records.
     mutating func forgetBeyond(_ retention: Int) {
         while retired.count > max(retention, 0), let (key, activation) = retired.popFirst() {
             guard let record = records[key], record.activation == activation, !record.isActive else { continue }
             records[key] = nil
+            journal.write(key, nil)
         }
     }
 }

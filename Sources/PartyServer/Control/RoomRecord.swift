@@ -26,6 +26,14 @@ struct RoomRecord {
     var requiresToken = false
     /// Whether the room was created through the control API (kept across activations).
     var viaControl = false
+    /// Why the activation is terminating, once a termination was asked for (stored, so a restart
+    /// can finish it with its reason).
+    var terminationReason: TerminationReason?
+    /// Whether the activation was restored at start and no slot has adopted it yet: it has no
+    /// actor, and the first start of the room wakes it.
+    var restored = false
+    /// The `ControlJournal` sequence of the record's latest change (0: never written).
+    var journaled: UInt64 = 0
 
     /// The latest status, if the room ever started.
     var status: RoomStatus? { entries.last?.status }
@@ -68,6 +76,9 @@ struct SpawnedActivation {
     var lifetimeLimit: Duration?
     /// Its idle limit.
     var maxIdle: Duration
+    /// Set when the activation was restored at start: when its idle time counts from (its last
+    /// activity saved at shutdown, or the restart after a crash).
+    var activeSince: Date?
 }
 
 /// A key held by a live room: keys are per server type.

@@ -11,6 +11,9 @@ public enum TerminationReason: String, Sendable, Codable, CaseIterable {
     case startuptimeout
     /// `onStart` threw.
     case internalerror
-    /// The server shut down.
+    /// The server shut down (rooms reached directly; spawned rooms outlive a graceful shutdown).
     case shutdown
+    /// The server stopped without ending the activation (a crash or `kill -9`); recorded when it
+    /// started again.
+    case lost
 }

@@ -77,8 +77,7 @@ struct PartyFront: Sendable {
         let request: Request
         do {
             var authenticated = routed.request
-            if let refusal = await admitToRoom(&authenticated, lobby: routed.lobby) { return .reject(refusal) }
-            if let refusal = await authenticate(&authenticated) { return .reject(refusal) }
+            if let refusal = await authenticate(&authenticated, lobby: routed.lobby) { return .reject(refusal) }
             request = try await routed.registration.beforeConnect(authenticated, routed.lobby)
         } catch let rejection as Rejection {
             logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)"])
@@ -104,10 +103,13 @@ struct PartyFront: Sendable {
         )
     }
 
-    /// Authenticates a room request before its before-hook: worker credentials, then (when
-    /// `JWTAuthentication.required`) a JSON Web Token. Returns the 401 to send instead, if any.
-    func authenticate(_ request: inout Request) async -> Response? {
+    /// Authenticates a room request before its before-hook: worker credentials, then the control
+    /// API's rules for the room (a verified worker needs no connection token), then (when
+    /// `JWTAuthentication.required` and no user is known yet) a JSON Web Token. Returns the
+    /// answer to send instead (401, or 503 for a terminating room), if any.
+    func authenticate(_ request: inout Request, lobby: Lobby) async -> Response? {
         if let refusal = await authenticateWorker(&request) { return refusal }
+        if let refusal = await admitToRoom(&request, lobby: lobby, worker: request.user != nil) { return refusal }
         guard request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
         do {
             request.user = try await authenticator.authenticate(request)
@@ -225,8 +227,7 @@ struct PartyFront: Sendable {
             logger.debug("the request body ended early", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .error(.badRequest, "incomplete request body")
         }
-        if let refusal = await admitToRoom(&request, lobby: routed.lobby) { return refusal }
-        if let refusal = await authenticate(&request) { return refusal }
+        if let refusal = await authenticate(&request, lobby: routed.lobby) { return refusal }
         do {
             request = try await routed.registration.beforeRequest(request, routed.lobby)
         } catch let rejection as Rejection {

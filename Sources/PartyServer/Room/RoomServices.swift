@@ -25,7 +25,7 @@ package final class RoomServices: Sendable {
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
         limits: ServerLimits = ServerLimits(), keepAlive: KeepAlive? = nil, connectionClock: any PartyClock = SystemClock(),
-        control: ControlConfiguration = ControlConfiguration()
+        control: ControlConfiguration = ControlConfiguration(), tokenKeys: TokenSigningKeys = .random()
     ) {
         self.engine = engine
         self.clock = clock
@@ -35,10 +35,11 @@ package final class RoomServices: Sendable {
         self.workers = WorkerAccounts(engine: engine)
         self.admission = Admission(limits: limits)
         self.liveness = LivenessSweeper(keepAlive: keepAlive, idleTimeout: limits.idleTimeout, clock: connectionClock, logger: logger)
-        self.directory = RoomDirectory(configuration: control, clock: clock)
+        self.directory = RoomDirectory(configuration: control, clock: clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
     }
 
-    /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).
+    /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`); connection
+    /// tokens are signed with a random key.
     package static func inMemory(routeNames: [String], clock: any PartyClock = SystemClock(), logger: Logger) -> RoomServices {
         do {
             let engine = try StorageEngine(directory: nil, logger: logger)

@@ -3,7 +3,8 @@ import GRDB
 import Logging
 import Synchronization
 
-/// One SQLite database holding the key-value storage, snapshots and alarms of every room.
+/// One SQLite database holding the key-value storage, snapshots, alarms and control records of
+/// every room.
 ///
 /// With a directory, the database is a WAL-mode `DatabasePool` at `directory/fileName`: reads run
 /// on reader connections, in parallel with writes. Every write of every room goes through one
@@ -128,6 +129,18 @@ package final class StorageEngine: Sendable {
     /// Removes the room's alarm.
     nonisolated(nonsending) package func deleteAlarm(server: String, room: String) async throws(StorageError) {
         try await submit(server: server, room: room, [.deleteAlarm])
+    }
+
+    /// Every stored control record (`StoredRoomRecord`, encoded), of every room.
+    package func loadControlRecords() async throws(StorageError) -> [(server: String, room: String, record: Data)] {
+        try await read { db in
+            var records: [(server: String, room: String, record: Data)] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: StorageSchema.selectAllControlRecords))
+            while let row = try rows.next() {
+                records.append((StorageCodec.string(row[0]), StorageCodec.string(row[1]), row[2]))
+            }
+            return records
+        }
     }
 
     /// Holds commits until `resumeCommits()`: writes stay pending, so the output gate stays

@@ -1,6 +1,7 @@
 import GRDB
 
-/// The tables of the storage database and the SQL that reads and writes them.
+/// The tables of the storage database (room storage, snapshots, alarms, worker accounts and the
+/// control API's room records) and the SQL that reads and writes them.
 ///
 /// Server and room names are bound as blobs of their UTF-8 bytes and cast to TEXT in SQL
 /// (`CAST(? AS TEXT)`): GRDB binds a `String` as a NUL-terminated C string, which would cut a
@@ -47,6 +48,16 @@ enum StorageSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3: control") { db in
+            try db.execute(sql: """
+                CREATE TABLE control_rooms (
+                    server TEXT NOT NULL,
+                    room TEXT NOT NULL,
+                    record BLOB NOT NULL,
+                    PRIMARY KEY (server, room)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 
@@ -72,4 +83,11 @@ enum StorageSchema {
     static let deleteAlarm = "DELETE FROM alarms WHERE \(ofRoom)"
     static let selectAlarm = "SELECT at_ms, retry_count FROM alarms WHERE \(ofRoom)"
     static let selectAllAlarms = "SELECT CAST(server AS BLOB), CAST(room AS BLOB), at_ms, retry_count FROM alarms"
+
+    static let putControlRecord = """
+        INSERT OR REPLACE INTO control_rooms (server, room, record)
+        VALUES (CAST(? AS TEXT), CAST(? AS TEXT), ?)
+        """
+    static let deleteControlRecord = "DELETE FROM control_rooms WHERE \(ofRoom)"
+    static let selectAllControlRecords = "SELECT CAST(server AS BLOB), CAST(room AS BLOB), record FROM control_rooms"
 }

@@ -42,6 +42,10 @@ struct StorageSubmission: Sendable {
                     .execute(arguments: [server, room, atMilliseconds, retryCount])
             case .deleteAlarm:
                 try db.cachedStatement(sql: StorageSchema.deleteAlarm).execute(arguments: [server, room])
+            case .putControlRecord(let record):
+                try db.cachedStatement(sql: StorageSchema.putControlRecord).execute(arguments: [server, room, record])
+            case .deleteControlRecord:
+                try db.cachedStatement(sql: StorageSchema.deleteControlRecord).execute(arguments: [server, room])
             }
         }
         return deleted
@@ -76,4 +80,8 @@ enum StorageOperation: Sendable {
     case putAlarm(atMilliseconds: Int64, retryCount: Int)
     /// Removes the room's alarm.
     case deleteAlarm
+    /// Inserts or replaces the room's control record (an encoded `StoredRoomRecord`).
+    case putControlRecord(Data)
+    /// Removes the room's control record.
+    case deleteControlRecord
 }
