@@ -124,11 +124,13 @@ package final class RoomDirectory: Sendable {
         let adopted = state.withLock { state -> Adopted? in
             var record = state.records[key] ?? RoomRecord()
             if record.isActive {
-                if record.status == .scheduled || record.restored, expecting == nil || expecting == record.activation {
+                if record.status == .scheduled || record.restored, !record.adopted, expecting == nil || expecting == record.activation {
                     if record.restored {
                         state.records[key]?.restored = false
                         state.records[key]?.hibernated = false
                     }
+                    // A slot runs it now: `endScheduled` leaves it to the slot's termination.
+                    state.records[key]?.adopted = true
                     return Adopted(activation: record.activation, pinned: record.spawn != nil)
                 }
                 guard expecting == nil else { return nil }
@@ -143,6 +145,7 @@ package final class RoomDirectory: Sendable {
             record.spawn = nil
             record.hibernated = false
             record.terminationReason = nil
+            record.adopted = true
             state.records[key] = record
             state.broadcast(record.event(0, key: key))
             state.store(key)
@@ -180,7 +183,7 @@ package final class RoomDirectory: Sendable {
     /// at start and not woken since. Returns whether it did.
     package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
         let scheduled = state.withLock { state in
-            state.records[key].map { $0.activation == activation && ($0.status == .scheduled || $0.restored) } ?? false
+            state.records[key].map { $0.activation == activation && !$0.adopted && ($0.status == .scheduled || $0.restored) } ?? false
         }
         guard scheduled else { return false }
         end(key, activation: activation, reason: reason)

@@ -63,12 +63,13 @@ package final class RoomRegistry: Sendable {
 
     /// Removes `slot` from the registry if nothing uses it any more.
     package func removeIfUnused(_ slot: RoomSlot) {
-        slots.withLock { slots in
+        let retired = slots.withLock { slots -> (endedActivation: UInt64?, wasHibernated: Bool)? in
             let key = slot.room.key
-            guard slots[key] === slot, slot.isUnused else { return }
-            slot.retire()
+            guard slots[key] === slot, slot.isUnused else { return nil }
             slots[key] = nil
+            return slot.retire()
         }
+        if let retired { slot.reportRetired(retired) }
     }
 
     // MARK: Timers

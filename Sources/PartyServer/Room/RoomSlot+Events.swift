@@ -21,110 +21,67 @@ extension RoomSlot {
     /// A start without an activation begins one in the `RoomDirectory` (or adopts the one a
     /// control-API spawn scheduled); with `expecting`, only that scheduled activation is started.
     package func acquire(admitting: Bool = false, expecting activation: UInt64? = nil) async throws -> RoomHold {
-        var waited = false
-        // The gate epoch this call holds (taken, or handed over while it waited).
+        // The gate epoch this call holds (handed over while it waited).
         var held: UInt64?
+        var returning = false
         do {
             while true {
-                let step = try state.withLock { (state) throws(AdmissionRefusal) -> Step in
-                    if waited { state.waiting -= 1 }
-                    if let epoch = held, epoch != state.gate.epoch { held = nil }
-                    switch state.phase {
-                    case .live(let instance):
-                        if gated, held == nil {
-                            guard let epoch = state.gate.tryEnter() else {
-                                state.waiting += 1
-                                return .queue
-                            }
-                            held = epoch
-                        }
-                        state.inFlight += 1
-                        return .ready(RoomHold(instance: instance, gateEpoch: held))
-                    case .starting(_, let task):
-                        state.waiting += 1
-                        return .starting(task)
-                    case .stopping(let task):
-                        state.waiting += 1
-                        return .stopping(task)
-                    case .idle:
-                        if let activation, let current = state.activation, activation != current { return .refused }
-                        if let refusal = room.services.admission.beginActivation(refusable: admitting) { throw refusal }
-                        if state.activation == nil {
-                            guard let adopted = room.services.directory.beginActivation(room.key, expecting: activation) else {
-                                room.services.admission.endActivation(started: false)
-                                return .refused
-                            }
-                            state.activation = adopted.activation
-                            state.pinned = adopted.pinned
-                        }
-                        state.generation &+= 1
-                        let generation = state.generation
-                        let current = state.activation ?? 0
-                        let task = Task { try await self.start(generation: generation, activation: current) }
-                        state.phase = .starting(generation: generation, task)
-                        state.waiting += 1
-                        return .starting(task)
-                    }
-                }
-                waited = false
+                let step = state.withLock { $0.acquire(expecting: activation, holding: &held, returning: returning) }
+                returning = false
+                let reason: Lifecycle.WaitFor
                 switch step {
-                case .ready(let hold):
+                case .ready(let instance, let epoch):
                     room.storage.buffer.beginEvent()
-                    return hold
-                case .queue:
-                    waited = true
-                    held = await waitForGate()
-                case .starting(let task):
-                    waited = true
-                    do {
-                        _ = try await task.value
-                    } catch {
-                        leaveWaiting()
-                        waited = false
-                        throw error
-                    }
-                case .stopping(let task):
-                    waited = true
-                    await task.value
+                    return RoomHold(instance: instance, gateEpoch: epoch)
                 case .refused:
                     throw ActivationEnded()
+                case .start(let generation, let needsActivation):
+                    try beginStart(generation, needsActivation: needsActivation, admitting: admitting, expecting: activation)
+                    reason = .start(generation)
+                case .wait(let what):
+                    reason = what
+                }
+                let holding = held
+                switch await park({ $0.park($1, for: reason, holding: holding) }) {
+                case .retry:
+                    returning = true
+                case .entered(let epoch):
+                    returning = true
+                    held = epoch
+                case .failed(let error):
+                    let room = self.room
+                    let drained = state.withLock { $0.gaveUp(connections: { room.connectionCount }) }
+                    drained?.resume(returning: .retry)
+                    throw error
                 }
             }
         } catch {
             // The gate was handed to this call while it waited for a start that failed: pass it on.
-            if let held { leaveGate(held) }
+            if let held, let next = state.withLock({ $0.leaveGate(held) }) { next.waiter.resume(returning: .entered(next.epoch)) }
             throw error
         }
     }
 
-    private enum Step {
-        case ready(RoomHold)
-        case queue
-        case starting(Task<any Server, any Error>)
-        case stopping(Task<Void, Never>)
-        case refused
-    }
-
-    /// Waits in line for the input gate; returns the epoch it was handed in, or nil to try again
-    /// (a hard stop reset the gate).
-    private func waitForGate() async -> UInt64? {
-        await withCheckedContinuation { (continuation: CheckedContinuation<UInt64?, Never>) in
-            let entered = state.withLock { state -> UInt64?? in
-                if let epoch = state.gate.tryEnter() { return .some(epoch) }
-                state.gate.enqueue(continuation)
-                return nil
+    /// Begins the start this call reserved: checks the room limits, begins or adopts the
+    /// activation in the directory, then runs the start in its own task. Gives the reservation
+    /// back and throws when a limit or the directory refuses.
+    private func beginStart(_ generation: UInt64, needsActivation: Bool, admitting: Bool, expecting: UInt64?) throws {
+        let admission = room.services.admission
+        do {
+            if let refusal = admission.beginActivation(refusable: admitting) { throw refusal }
+            if needsActivation {
+                guard let adopted = room.services.directory.beginActivation(room.key, expecting: expecting) else {
+                    admission.endActivation(started: false)
+                    throw ActivationEnded()
+                }
+                state.withLock { $0.activationBegun(adopted.activation, pinned: adopted.pinned) }
             }
-            if let entered { continuation.resume(returning: entered) }
+        } catch {
+            resume(state.withLock { $0.abortStart(generation) }, .retry)
+            throw error
         }
-    }
-
-    /// Gives up the input gate held in `epoch`, handing it to the next waiting event.
-    private func leaveGate(_ epoch: UInt64) {
-        let next = state.withLock { state -> (CheckedContinuation<UInt64?, Never>, UInt64)? in
-            guard case .handOver(let waiter) = state.gate.leave(epoch: epoch) else { return nil }
-            return (waiter, state.gate.epoch)
-        }
-        if let (waiter, epoch) = next { waiter.resume(returning: epoch) }
+        let current = state.withLock { $0.activation } ?? 0
+        Task { await self.start(generation: generation, activation: current) }
     }
 
     /// Ends an event that `acquire()` started: seals its writes for the group commit, passes the
@@ -132,30 +89,10 @@ extension RoomSlot {
     package func release(_ hold: RoomHold) {
         room.storage.buffer.endEvent()
         let now = clock.now
-        var drained: CheckedContinuation<Void, Never>?
-        var next: (CheckedContinuation<UInt64?, Never>, UInt64)?
-        let deadline = state.withLock { state -> Date? in
-            state.inFlight -= 1
-            if let epoch = hold.gateEpoch, case .handOver(let waiter) = state.gate.leave(epoch: epoch) {
-                next = (waiter, state.gate.epoch)
-            }
-            guard state.inFlight == 0 else { return nil }
-            if state.termination != nil { drained = state.takeDrained(connections: room.connectionCount) }
-            state.lastActivity = now
-            guard !state.idleTimerArmed else { return nil }
-            state.idleTimerArmed = true
-            return now.addingTimeInterval(idleAfter)
-        }
-        if let (waiter, epoch) = next { waiter.resume(returning: epoch) }
-        drained?.resume()
-        if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
-    }
-
-    /// Events waiting for the room: for the input gate, or for a start or stop to finish.
-    package var waitingEvents: Int { state.withLock { $0.waiting } }
-
-    /// Frees the input gate whoever holds it (a hard stop): events waiting for it try again.
-    func resetGate(_ state: inout SlotState) -> [CheckedContinuation<UInt64?, Never>] {
-        Array(state.gate.reset())
+        let room = self.room
+        let released = state.withLock { $0.release(gateEpoch: hold.gateEpoch, now: now, connections: { room.connectionCount }) }
+        if let next = released.handOver { next.waiter.resume(returning: .entered(next.epoch)) }
+        released.drained?.resume(returning: .retry)
+        if let deadline = released.idleDeadline { room.services.idleTimers.schedule(room.key, at: deadline) }
     }
 }

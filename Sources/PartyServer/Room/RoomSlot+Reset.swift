@@ -13,21 +13,7 @@ extension RoomSlot {
     /// and reloads), and the alarm is read back from storage. Hooks still running on the discarded
     /// instance get `StorageError.roomReset` from storage calls.
     func writeFailed(_ error: StorageError) {
-        let discarded = state.withLock { state -> Bool in
-            switch state.phase {
-            case .live:
-                state.phase = .idle
-                state.hibernated = false
-                return true
-            case .starting:
-                // The start finds another phase when `onStart` returns and discards its instance.
-                state.phase = .idle
-                return false
-            case .stopping, .idle:
-                // A stop sees the failure from its flush and releases the instance itself.
-                return false
-            }
-        }
+        let discarded = state.withLock { $0.writeFailed() }
         if discarded {
             room.services.admission.roomStopped()
             metrics.roomsLive.decrement()
@@ -50,10 +36,7 @@ extension RoomSlot {
     /// A stop found that the room's last writes failed: releases the instance without a snapshot
     /// (`writeFailed` did the rest).
     func discardAfterFailedWrite() {
-        state.withLock { state in
-            state.phase = .idle
-            state.hibernated = false
-        }
+        resume(state.withLock { $0.stopDiscarded() }, .retry)
         room.services.admission.roomStopped()
         metrics.roomsLive.decrement()
     }

@@ -4,8 +4,10 @@ import Synchronization
 
 extension RoomSlot {
     /// Starts an instance: `loading` (snapshot), `starting` (`onStart`, within the startup
-    /// timeout), `ready` when it begins `activation`; a wake-up within the activation records nothing.
-    func start(generation: UInt64, activation: UInt64) async throws -> any Server {
+    /// timeout), `ready` when it begins `activation`; a wake-up within the activation records
+    /// nothing. The events waiting for the start are resumed: to look again once the instance is
+    /// live, with the error if it failed.
+    func start(generation: UInt64, activation: UInt64) async {
         let directory = room.services.directory
         // A new instance: storage works again after a failed write reset the room. `onStart`'s
         // writes are committed together when it returns, like an event's.
@@ -34,30 +36,24 @@ extension RoomSlot {
         } catch {
             let timedOut = error is StartupDeadline.Exceeded
             room.logger.error("onStart failed; the activation ends and the next event starts a new one", metadata: ["error": "\(error)"])
-            var drained: CheckedContinuation<Void, Never>?
-            state.withLock { state in
-                guard case .starting(let current, _) = state.phase, current == generation else { return }
-                state.phase = .idle
-                drained = state.drained.take()
-                if let ended = state.activation {
-                    state.activation = nil
-                    state.pinned = false
-                    directory.end(room.key, activation: ended, reason: timedOut ? .startuptimeout : .internalerror)
-                }
+            let failure = PartyError.startFailed(timedOut ? "onStart did not finish within \(directory.configuration.startupTimeout)" : "\(error)")
+            let failed = state.withLock { $0.startFailed(generation, error: failure) }
+            if let ended = failed.endedActivation {
+                directory.end(room.key, activation: ended, reason: timedOut ? .startuptimeout : .internalerror)
             }
-            drained?.resume()
             room.services.admission.endActivation(started: false)
-            throw PartyError.startFailed(timedOut ? "onStart did not finish within \(directory.configuration.startupTimeout)" : "\(error)")
+            resume(failed.waiters, .failed(failure))
+            failed.drained?.resume(returning: .retry)
+            return
         }
-        let installed = state.withLock { state -> Bool? in
-            // A hard termination released the room while it started: discard the instance.
-            guard case .starting(let current, _) = state.phase, current == generation else { return nil }
-            state.phase = .live(instance)
-            defer { state.hibernated = false }
-            return state.hibernated
+        let started = state.withLock { $0.startSucceeded(generation, instance) }
+        room.services.admission.endActivation(started: started.installed)
+        guard started.installed else {
+            // A hard termination (or a failed write) released the room while it started: discard the instance.
+            resume(started.waiters, .failed(ActivationEnded()))
+            return
         }
-        room.services.admission.endActivation(started: installed != nil)
-        guard let wasHibernated = installed else { throw ActivationEnded() }
+        let wasHibernated = started.wasHibernated
         if beginning {
             directory.advance(room.key, activation: activation, to: .ready)
         } else if wasHibernated {
@@ -67,6 +63,6 @@ extension RoomSlot {
         if wasHibernated { metrics.roomsHibernated.decrement() }
         if wasHibernated || restored { metrics.wakes.increment() }
         room.logger.debug("room started", metadata: ["restored": "\(restored)"])
-        return instance
+        resume(started.waiters, .retry)
     }
 }

@@ -3,10 +3,14 @@ import Foundation
 import Logging
 import Synchronization
 
-/// The lifecycle of one room: at most one actor, started exactly once per activation, released
-/// after an idle period (hibernated with its snapshot, or evicted), and started again by the
-/// next event. Every event holds the instance between `acquire()` and `release()`; events that
-/// arrive while the room starts or hibernates wait for that and then go on in order.
+/// One room's life in the process: at most one actor, started exactly once per activation,
+/// released after an idle period (hibernated with its snapshot, or evicted), and started again by
+/// the next event. Every event holds the instance between `acquire()` and `release(_:)`; events
+/// that arrive while the room starts or stops wait for that and then go on in order.
+///
+/// The decisions are `RoomLifecycle`'s, a value behind the slot's lock; the slot carries out what
+/// it returns (tasks, waiters, the idle timer, the directory, the limit counters, metrics) after
+/// unlocking, so no other lock is ever taken inside this one.
 package final class RoomSlot: Sendable {
     /// The room handle given to the instance; it outlives the instances.
     package let room: Room
@@ -18,45 +22,11 @@ package final class RoomSlot: Sendable {
     /// The server type's auto-response, if any.
     let autoResponse: AutoResponse?
     let clock: any PartyClock
-    /// Whether events wait for the input gate (`ServerOptions.inputGate`).
-    let gated: Bool
-    let idleAfter: TimeInterval
-    /// The slot's state (internal for the extensions in `RoomSlot+Start.swift` and `RoomSlot+Termination.swift`).
-    let state: Mutex<SlotState>
+    /// The room's lifecycle, and what parked events are resumed through.
+    let state: Mutex<Lifecycle>
 
-    struct SlotState {
-        var phase: Phase = .idle
-        var generation: UInt64 = 0
-        /// Events holding the instance (between `acquire` and `release`).
-        var inFlight = 0
-        /// Connections, requests and alarm runs that checked the slot out of the registry.
-        var users = 0
-        var lastActivity = Date.distantPast
-        var idleTimerArmed = false
-        /// Whether the actor was released by hibernation (rather than never started or evicted).
-        var hibernated = false
-        /// The activation the room runs (`RoomDirectory`); nil until the next start begins one.
-        var activation: UInt64?
-        /// Whether the activation was spawned through the control API: the room then stays in
-        /// memory (never evicted or removed from the registry) until the activation terminates.
-        var pinned = false
-        /// Set while the activation terminates: how connections are closed.
-        var termination: Termination?
-        /// Tasks inside `acquire` waiting for a start or a stop to finish.
-        var waiting = 0
-        /// A termination waiting until nothing holds or waits for the room and it has no connections.
-        var drained: CheckedContinuation<Void, Never>?
-        /// One event at a time (unless the type opts out); waiters are resumed with the epoch of
-        /// the gate they were handed, or nil to try again.
-        var gate = InputGate<CheckedContinuation<UInt64?, Never>>()
-    }
-
-    enum Phase {
-        case idle
-        case starting(generation: UInt64, Task<any Server, any Error>)
-        case live(any Server)
-        case stopping(Task<Void, Never>)
-    }
+    typealias Lifecycle = RoomLifecycle<any Server, Waiter>
+    typealias Waiter = CheckedContinuation<RoomWake, Never>
 
     package init(room: Room, registration: ServerRegistration) {
         self.room = room
@@ -65,20 +35,13 @@ package final class RoomSlot: Sendable {
         self.messagesIn = room.services.metrics.messagesIn
         self.autoResponse = registration.options.autoResponse
         self.clock = room.services.clock
-        self.gated = registration.options.inputGate
-        let after = registration.options.hibernateAfter.components
-        self.idleAfter = Double(after.seconds) + Double(after.attoseconds) / 1e18
-        self.state = Mutex(SlotState())
+        let options = registration.options
+        self.state = Mutex(Lifecycle(gated: options.inputGate, hibernates: options.hibernate, idleAfter: options.hibernateAfter.timeInterval))
         room.storage.buffer.onFailure { [weak self] error in self?.writeFailed(error) }
     }
 
     /// The live instance, if any, without starting it or holding it.
-    package var liveInstance: (any Server)? {
-        state.withLock { state in
-            if case .live(let instance) = state.phase { return instance }
-            return nil
-        }
-    }
+    package var liveInstance: (any Server)? { state.withLock { $0.instance } }
 
     /// The room's lifecycle state.
     package var lifecycleState: RoomState {
@@ -95,51 +58,53 @@ package final class RoomSlot: Sendable {
     /// Whether the room hibernated and has not woken since.
     package var isHibernated: Bool { state.withLock { $0.hibernated } }
 
+    /// The activation the room runs, if any.
+    package var activation: UInt64? { state.withLock { $0.activation } }
+
+    /// When the room last finished an event.
+    package var lastActivity: Date { state.withLock { $0.lastActivity } }
+
+    /// Events waiting for the room: for the input gate, or for a start or stop to finish.
+    package var waitingEvents: Int { state.withLock { $0.waiting } }
+
+    /// The close code and reason for a connection that registered while the room terminates.
+    var terminationClose: (code: Int, reason: String)? {
+        state.withLock { state in state.termination.map { ($0.code, $0.reason) } }
+    }
+
+    /// Parks the calling task as `decide` says: it returns nil when it parked the waiter, else
+    /// how to resume it at once.
+    func park(_ decide: (inout Lifecycle, Waiter) -> RoomWake?) async -> RoomWake {
+        await withCheckedContinuation { (continuation: Waiter) in
+            if let now = state.withLock({ decide(&$0, continuation) }) { continuation.resume(returning: now) }
+        }
+    }
+
+    /// Resumes `waiters` with `wake`.
+    func resume(_ waiters: [Waiter], _ wake: RoomWake) {
+        for waiter in waiters { waiter.resume(returning: wake) }
+    }
+
     // MARK: Idle
 
     /// The idle timer fired: hibernates or evicts the room if it has been idle long enough,
     /// otherwise re-arms the timer for the rest of the idle period.
     package func idleTimerFired() async {
-        let now = room.services.clock.now
-        let decision = state.withLock { state -> IdleDecision in
-            state.idleTimerArmed = false
-            guard case .live(let instance) = state.phase, state.inFlight == 0, !state.gate.isHeld, state.termination == nil else { return .nothing }
-            let due = state.lastActivity.addingTimeInterval(idleAfter)
-            if now < due {
-                state.idleTimerArmed = true
-                return .rearm(due)
-            }
-            let hibernate = registration.options.hibernate
-            guard hibernate || (room.connectionCount == 0 && !state.pinned) else { return .nothing }
-            let task = Task { await self.stop(instance, hibernate: hibernate) }
-            state.phase = .stopping(task)
-            return .stopping(task)
-        }
-        switch decision {
+        let now = clock.now
+        let room = self.room
+        switch state.withLock({ $0.idleTimerFired(now: now, connections: { room.connectionCount }) }) {
         case .nothing: break
         case .rearm(let due): room.services.idleTimers.schedule(room.key, at: due)
-        case .stopping(let task): await task.value
+        case .stop(let instance, let hibernate): await stop(instance, hibernate: hibernate)
         }
-    }
-
-    private enum IdleDecision {
-        case nothing
-        case rearm(Date)
-        case stopping(Task<Void, Never>)
     }
 
     /// Hibernates the room now if it is live and no event holds it (graceful shutdown, tests).
     /// Returns whether it hibernated.
     @discardableResult
     package func hibernateNow() async -> Bool {
-        let task = state.withLock { state -> Task<Void, Never>? in
-            guard case .live(let instance) = state.phase, state.inFlight == 0, !state.gate.isHeld, state.termination == nil else { return nil }
-            let task = Task { await self.stop(instance, hibernate: true) }
-            state.phase = .stopping(task)
-            return task
-        }
-        guard let task else { return false }
-        await task.value
+        guard let instance = state.withLock({ $0.hibernateNow() }) else { return false }
+        await stop(instance, hibernate: true)
         return state.withLock { $0.hibernated }
     }
 
@@ -159,32 +124,17 @@ package final class RoomSlot: Sendable {
                 try await room.services.engine.saveSnapshot(server: room.server, room: room.name, data: data)
             } catch {
                 room.logger.error("snapshot failed; the room stays live and tries again after the next idle period", metadata: ["error": "\(error)"])
-                let now = room.services.clock.now
-                let deadline = state.withLock { state -> Date? in
-                    state.phase = .live(instance)
-                    state.lastActivity = now
-                    guard !state.idleTimerArmed else { return nil }
-                    state.idleTimerArmed = true
-                    return now.addingTimeInterval(idleAfter)
-                }
+                let now = clock.now
+                let (waiters, deadline) = state.withLock { $0.snapshotFailed(instance, now: now) }
+                resume(waiters, .retry)
                 if let deadline { room.services.idleTimers.schedule(room.key, at: deadline) }
                 return
             }
         }
+        let stopped = state.withLock { $0.stopFinished(hibernated: hibernate) }
         let directory = room.services.directory
-        state.withLock { state in
-            state.phase = .idle
-            state.hibernated = hibernate
-            guard let activation = state.activation else { return }
-            if hibernate {
-                directory.setHibernated(room.key, activation: activation, true)
-            } else {
-                // Eviction ends the activation.
-                state.activation = nil
-                state.pinned = false
-                directory.end(room.key, activation: activation, reason: .swept)
-            }
-        }
+        if let activation = stopped.hibernatedActivation { directory.setHibernated(room.key, activation: activation, true) }
+        if let activation = stopped.endedActivation { directory.end(room.key, activation: activation, reason: .swept) }
         room.services.admission.roomStopped()
         metrics.roomsLive.decrement()
         if hibernate {
@@ -195,45 +145,34 @@ package final class RoomSlot: Sendable {
             metrics.evictions.increment()
             room.logger.debug("room evicted")
         }
+        resume(stopped.waiters, .retry)
     }
 
     // MARK: Registry bookkeeping
 
     /// One more connection, request or alarm run uses the slot (called under the registry's lock).
     func addUser() {
-        state.withLock { $0.users += 1 }
+        state.withLock { $0.addUser() }
     }
 
     /// One user is done; returns whether the slot may now be removed from the registry.
     func removeUser() -> Bool {
-        state.withLock { state in
-            state.users -= 1
-            return state.users == 0 && !state.pinned && Self.isIdle(state)
-        }
+        state.withLock { $0.removeUser() }
     }
 
     /// Whether nothing uses the slot and no actor is live (called under the registry's lock).
-    var isUnused: Bool {
-        state.withLock { $0.users == 0 && !$0.pinned && Self.isIdle($0) }
+    var isUnused: Bool { state.withLock { $0.isUnused } }
+
+    /// The slot leaves the registry (called under the registry's lock, once `isUnused`). Pass
+    /// what it returns to `reportRetired` after unlocking.
+    func retire() -> (endedActivation: UInt64?, wasHibernated: Bool) {
+        state.withLock { $0.retire() }
     }
 
-    private static func isIdle(_ state: SlotState) -> Bool {
-        if case .idle = state.phase { return state.inFlight == 0 }
-        return false
-    }
-
-    /// The slot leaves the registry (called under the registry's lock, once `isUnused`); a room
-    /// that hibernated without connections ends its activation here (`swept`).
-    func retire() {
-        let directory = room.services.directory
-        let hibernated = state.withLock { state -> Bool in
-            defer { state.hibernated = false }
-            if let activation = state.activation {
-                state.activation = nil
-                directory.end(room.key, activation: activation, reason: .swept)
-            }
-            return state.hibernated
-        }
-        if hibernated { metrics.roomsHibernated.decrement() }
+    /// A room that hibernated without connections ends its activation when it leaves the
+    /// registry (`swept`).
+    func reportRetired(_ retired: (endedActivation: UInt64?, wasHibernated: Bool)) {
+        if let ended = retired.endedActivation { room.services.directory.end(room.key, activation: ended, reason: .swept) }
+        if retired.wasHibernated { metrics.roomsHibernated.decrement() }
     }
 }
