@@ -43,7 +43,7 @@ public final class Connection: Sendable {
     // MARK: Status, tags, state
 
     /// Whether the connection is open, closing or closed.
-    public var status: ConnectionStatus { storage.withLock { $0.status } }
+    public var status: ConnectionStatus { storage.withLock { $0.lifecycle.status } }
 
     /// The connection's tags; the first is always its id.
     public var tags: [String] { storage.withLock { $0.tags } }
@@ -134,10 +134,8 @@ public final class Connection: Sendable {
     /// Starts the closing handshake now.
     func startClosing(code: Int, reason: String) {
         let started = storage.withLock { storage -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard storage.status == .open else { return (false, nil) }
-            storage.status = .closing
+            guard storage.lifecycle.startClosing() else { return (false, nil) }
             storage.queue.append(.close(code: code, reason: reason))
-            storage.writerFinished = true
             return (true, storage.takeWaiter())
         }
         started.1?.resume()
@@ -173,12 +171,8 @@ public final class Connection: Sendable {
     /// Queues a control frame (pong, or the close frame answering the client's close); ignores limits.
     func enqueueControl(_ frame: OutboundFrame, finishing: Bool) {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
-            guard !storage.writerFinished else { return nil }
+            guard storage.lifecycle.queueControl(finishing: finishing) else { return nil }
             storage.queue.append(frame)
-            if finishing {
-                storage.writerFinished = true
-                storage.status = .closing
-            }
             return storage.takeWaiter()
         }
         waiter?.resume()
@@ -187,7 +181,7 @@ public final class Connection: Sendable {
     /// Removes and returns the queued messages (control frames are skipped), without waiting.
     package func drainQueuedMessages() -> [Message] {
         let frames = storage.withLock { storage -> [OutboundFrame] in
-            storage.queuedBytes = 0
+            storage.lifecycle.drained()
             return storage.queue.removeAllFrames()
         }
         return frames.compactMap { frame in
@@ -204,7 +198,7 @@ public final class Connection: Sendable {
         storage.withLock { storage in
             let count = storage.queue.count
             storage.queue.removeAll()
-            storage.queuedBytes = 0
+            storage.lifecycle.drained()
             return count
         }
     }
@@ -216,15 +210,15 @@ public final class Connection: Sendable {
             let ready = storage.withLock { storage -> Bool? in
                 if !storage.queue.isEmpty {
                     storage.queue.moveAll(into: &batch)
-                    storage.queuedBytes = 0
+                    storage.lifecycle.drained()
                     return true
                 }
-                return storage.writerFinished ? false : nil
+                return storage.lifecycle.writerFinished ? false : nil
             }
             if let ready { return ready }
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = storage.withLock { storage -> Bool in
-                    if !storage.queue.isEmpty || storage.writerFinished { return true }
+                    if !storage.queue.isEmpty || storage.lifecycle.writerFinished { return true }
                     storage.waiter = continuation
                     return false
                 }
@@ -236,10 +230,8 @@ public final class Connection: Sendable {
     /// Marks the connection closed and releases its writer.
     package func markClosed() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
-            storage.status = .closed
-            storage.writerFinished = true
+            storage.lifecycle.close()
             storage.queue.removeAll()
-            storage.queuedBytes = 0
             return storage.takeWaiter()
         }
         waiter?.resume()
@@ -249,11 +241,8 @@ public final class Connection: Sendable {
     /// closed without a closing handshake, and `onClose` does not run.
     package func drop() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
-            storage.dropped = true
-            storage.status = .closed
-            storage.writerFinished = true
+            storage.lifecycle.drop()
             storage.queue.removeAll()
-            storage.queuedBytes = 0
             return storage.takeWaiter()
         }
         waiter?.resume()
@@ -261,23 +250,14 @@ public final class Connection: Sendable {
     }
 
     /// Whether a hard termination dropped the connection.
-    package var isDropped: Bool { storage.withLock { $0.dropped } }
+    package var isDropped: Bool { storage.withLock { $0.lifecycle.dropped } }
 
     /// Lets the writer stop once the queue (for example a final close frame) is drained.
     package func finishWriting() {
         let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
-            if storage.status == .open { storage.status = .closing }
-            storage.writerFinished = true
+            storage.lifecycle.finishWriting()
             return storage.takeWaiter()
         }
         waiter?.resume()
     }
-
-    /// Marks the connection as closing because the peer's close frame arrived.
-    func markClosing() {
-        storage.withLock { storage in
-            if storage.status == .open { storage.status = .closing }
-        }
-    }
-
 }

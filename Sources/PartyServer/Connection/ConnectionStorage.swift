@@ -1,16 +1,13 @@
 import Foundation
 
-/// The mutable part of a connection, behind its lock.
+/// The mutable part of a connection, behind its lock: its lifecycle, tags, state, outbound queue
+/// and the writer waiting for frames.
 struct ConnectionStorage: Sendable {
-    var status: ConnectionStatus = .open
+    var lifecycle = ConnectionLifecycle()
     var tags: [String]
     var stateValue: (any Sendable)?
     var stateData: Data?
     let queue = FrameQueue()
-    var queuedBytes = 0
-    var writerFinished = false
-    /// Dropped by a hard termination: `onClose` does not run.
-    var dropped = false
     var waiter: CheckedContinuation<Void, Never>?
 
     init(tags: [String]) {
@@ -22,20 +19,18 @@ struct ConnectionStorage: Sendable {
         return waiter
     }
 
-    /// Appends `frame` unless the connection is closing or the queue is full; on overflow the
-    /// queue is dropped and the connection starts closing.
+    /// Offers `frame` to the queue as the lifecycle decides; on overflow the queue is emptied.
     mutating func push(_ frame: OutboundFrame, size: Int, limits: ConnectionLimits) -> EnqueueResult {
-        guard status == .open else { return .dropped }
-        if queue.count >= limits.maxQueuedMessages || queuedBytes + size > limits.maxQueuedBytes {
-            status = .closing
+        switch lifecycle.push(size: size, queued: queue.count, limits: limits) {
+        case .drop:
+            return .dropped
+        case .overflow:
             queue.removeAll()
-            queuedBytes = 0
-            writerFinished = true
             return .overflow(takeWaiter())
+        case .queue:
+            queue.append(frame)
+            return .queued(takeWaiter())
         }
-        queue.append(frame)
-        queuedBytes += size
-        return .queued(takeWaiter())
     }
 }
 

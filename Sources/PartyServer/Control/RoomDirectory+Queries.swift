@@ -39,14 +39,6 @@ extension RoomDirectory {
         }
     }
 
-    /// The key `key`'s live activation holds, if any.
-    package func heldKey(_ key: RoomKey) -> String? {
-        state.withLock { state in
-            guard let record = state.records[key], record.isLive else { return nil }
-            return record.spawn?.key
-        }
-    }
-
     /// Latest statuses of the known rooms, newest first, filtered by server and status.
     package func list(server: String?, status: RoomStatus?, limit: Int) -> [(event: RoomStatusEvent, key: String?)] {
         let all = state.withLock { state in

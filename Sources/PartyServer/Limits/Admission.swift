@@ -23,8 +23,6 @@ package final class Admission: Sendable {
         /// Rooms starting.
         package var startingRooms = 0
 
-        /// Whether nothing is counted.
-        package var isZero: Bool { connections == 0 && roomConnections.isEmpty && liveRooms == 0 && startingRooms == 0 }
     }
 
     /// Counts under `limits`, all at zero.
