@@ -1,4 +1,5 @@
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 /// `ConnectionLifecycle` driven by sequences of events, without sockets or tasks.

@@ -1,5 +1,6 @@
 import Foundation
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 /// `RoomLifecycle` driven by sequences of events, without sockets, tasks or clocks: instances are
