@@ -1,4 +1,7 @@
-/// Where a room is in its lifecycle, as reported by `PartyApplication.roomState(server:name:)`.
+/// Where a room's instance is in this process, as reported by `PartyApplication.roomState(server:name:)`:
+/// the phase of its `RoomLifecycle` (`live`, `starting`, `stopping`, no instance as `idle` or
+/// `hibernated`, or `absent` from memory). Its activation's status, across instances and
+/// hibernation, is a `RoomStatus` (the session control API's view).
 public enum RoomState: String, Sendable, Equatable {
     /// Not in memory: never started, evicted, or hibernated without connections.
     case absent

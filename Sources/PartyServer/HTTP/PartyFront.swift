@@ -114,7 +114,7 @@ struct PartyFront: Sendable {
     /// answer to send instead (401, or 503 for a terminating room), if any.
     func authenticate(_ request: inout Request, lobby: Lobby) async -> Response? {
         if let refusal = await authenticateWorker(&request) { return refusal }
-        if let refusal = await admitToRoom(&request, lobby: lobby, worker: request.user != nil) { return refusal }
+        if let refusal = await checkControlAccess(&request, lobby: lobby, worker: request.user != nil) { return refusal }
         guard request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
         do {
             request.user = try await authenticator.authenticate(request)

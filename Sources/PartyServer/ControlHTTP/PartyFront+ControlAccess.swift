@@ -13,16 +13,16 @@ extension PartyFront {
     /// one); a token that is not valid for a room that does not require one is left to JWT
     /// authentication and the room's own hooks. A valid one sets `user`, so JWT authentication
     /// (`jwt.required`) lets the request through. For other rooms this is one dictionary lookup.
-    func admitToRoom(_ request: inout Request, lobby: Lobby, worker: Bool) async -> Response? {
+    func checkControlAccess(_ request: inout Request, lobby: Lobby, worker: Bool) async -> Response? {
         let directory = edge.directory
-        let admission = directory.admission(RoomKey(server: lobby.server, name: lobby.name))
-        if admission?.isTerminating == true {
+        let access = directory.access(RoomKey(server: lobby.server, name: lobby.name))
+        if access?.isTerminating == true {
             var response = Response.error(.serviceUnavailable, "the room is terminating; connect again once it has terminated")
             response.headers[.retryAfter] = "1"
             return response
         }
-        guard let admission, admission.viaControl, !worker else { return nil }
-        let requiresToken = admission.requiresToken
+        guard let access, access.viaControl, !worker else { return nil }
+        let requiresToken = access.requiresToken
         guard let token = Self.connectionToken(in: request) else {
             guard !requiresToken else {
                 logger.info("refused a connection without a connection token", metadata: ["target": "\(Self.loggable(request.uri))"])
