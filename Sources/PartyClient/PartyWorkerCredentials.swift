@@ -4,9 +4,9 @@ import Foundation
 /// `Authorization: PartyWorker ID:SECRET`.
 public struct PartyWorkerCredentials: Sendable, Hashable {
     /// The environment variable holding the worker id.
-    public static let idVariable = "PARTYSERVER_WORKER_ID"
+    public static let idVariable = WorkerCredentialFormat.idVariable
     /// The environment variable holding the worker secret.
-    public static let secretVariable = "PARTYSERVER_WORKER_SECRET"
+    public static let secretVariable = WorkerCredentialFormat.secretVariable
 
     /// The worker id (`wk_…`).
     public var id: String
@@ -32,5 +32,5 @@ public struct PartyWorkerCredentials: Sendable, Hashable {
     }
 
     /// The `Authorization` header value.
-    public var authorization: String { "PartyWorker \(id):\(secret)" }
+    public var authorization: String { WorkerCredentialFormat.authorization(id: id, secret: secret) }
 }

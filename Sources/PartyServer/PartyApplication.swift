@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 import Synchronization
@@ -27,7 +28,7 @@ public final class PartyApplication: Service, Sendable {
     private let registrations: Mutex<[ServerRegistration]>
     private let started: Mutex<Bool>
     private let onServerRunning: (@Sendable (Int) async -> Void)?
-    private let runningRegistry = Mutex<RoomRegistry?>(nil)
+    private let runningEdge = Mutex<EdgeServices?>(nil)
 
     /// Creates an application; `onServerRunning` receives the bound port once the server listens.
     public init(
@@ -45,7 +46,7 @@ public final class PartyApplication: Service, Sendable {
     /// Registers a server type under `routeName`, or the kebab-case of its type name; `options`
     /// replace the type's `static var options` (e.g. a hibernation delay from the command line).
     @discardableResult
-    public func register<S: Server>(_ type: S.Type, as routeName: String? = nil, options: ServerOptions? = nil) throws(PartyError) -> String {
+    public func register<S: PartyRuntime.Server>(_ type: S.Type, as routeName: String? = nil, options: ServerOptions? = nil) throws(PartyError) -> String {
         let name = (routeName ?? RouteName.kebabCase(String(describing: type))).lowercased()
         guard RouteName.isValid(name) else { throw .invalidRouteName(name) }
         let alreadyStarted = started.withLock { $0 }
@@ -71,7 +72,8 @@ public final class PartyApplication: Service, Sendable {
         let tokenKeys = try TokenSigningKeys.load(configuration.control, dataDirectory: configuration.dataDirectory)
         let registrations = self.registrations.withLock { $0 }
         let routeNames = registrations.map(\.routeName)
-        let metrics = PartyMetrics(routeNames: routeNames)
+        let metricsExport = PrometheusCollectorRegistry()
+        let metrics = PartyMetrics(routeNames: routeNames, factory: PrometheusExport.factory(metricsExport))
         let engine = try StorageEngine(
             directory: configuration.dataDirectory,
             configuration: configuration.storage,
@@ -85,29 +87,34 @@ public final class PartyApplication: Service, Sendable {
                 metadata: ["maxConnections": "\(limits.maxConnections)", "openFiles": "\(ServerLimits.openFileLimit ?? 0)"]
             )
         }
+        let directory = RoomDirectory(configuration: configuration.control, clock: configuration.clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
-            limits: limits, keepAlive: configuration.keepAlive, connectionClock: configuration.connectionClock,
-            control: configuration.control, tokenKeys: tokenKeys
+            limits: limits, activations: directory
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
-        runningRegistry.withLock { $0 = registry }
-        defer { runningRegistry.withLock { $0 = nil } }
+        let edge = EdgeServices(
+            registry: registry, directory: directory, workers: WorkerAccounts(engine: engine),
+            liveness: LivenessSweeper(keepAlive: configuration.keepAlive, idleTimeout: limits.idleTimeout, clock: configuration.connectionClock, logger: logger),
+            metricsExport: metricsExport
+        )
+        runningEdge.withLock { $0 = edge }
+        defer { runningEdge.withLock { $0 = nil } }
         let rooms = self.rooms
-        rooms.attach(registry)
+        rooms.attach(edge)
         defer { rooms.attach(nil) }
         let alarmCount = try await services.alarms.load(servers: Set(routeNames))
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
-        try await rooms.restore(in: registry)
+        try await rooms.restore(in: edge)
         let tls = try configuration.tls?.makeConfiguration()
         var authenticator: JWTAuthenticator?
         if let jwt = configuration.jwt {
             guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
             authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
         }
-        let front = PartyFront(registry: registry, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator)
+        let front = PartyFront(edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator)
         let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), logger: logger)
         let configuration = self.configuration
         let scheme = tls == nil ? "http" : "https"
@@ -137,34 +144,37 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
-            group.addTask { await services.liveness.run() }
-            group.addTask { await services.directory.timers.run { timer in await rooms.timerFired(timer) } }
+            group.addTask { await edge.liveness.run() }
+            group.addTask { await directory.timers.run { timer in await rooms.timerFired(timer) } }
             defer {
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
-                services.liveness.stop()
-                services.directory.timers.stop()
+                edge.liveness.stop()
+                directory.timers.stop()
             }
             try await application.run()
         }
         let hibernated = await registry.hibernateAll()
         // Spawned rooms outlive the process: their records keep their last activity.
         var lastActivity: [RoomKey: Date] = [:]
-        for key in services.directory.spawnedRooms() {
+        for key in directory.spawnedRooms() {
             lastActivity[key] = registry.existingSlot(key)?.lastActivity
         }
-        services.directory.shutDown(lastActivity: lastActivity)
-        await services.directory.journal.close()
+        directory.shutDown(lastActivity: lastActivity)
+        await directory.journal.close()
         await engine.close()
         logger.notice("PartyServer stopped", metadata: ["hibernated": "\(hibernated)"])
     }
 
     /// The room registry while the application runs (for tests and the inspector).
-    package var registry: RoomRegistry? { runningRegistry.withLock { $0 } }
+    package var registry: RoomRegistry? { runningEdge.withLock { $0?.registry } }
+
+    /// The server's services while the application runs (for tests).
+    package var edge: EdgeServices? { runningEdge.withLock { $0 } }
 
     /// The lifecycle state of a room while the application runs (`absent` when it does not run).
     public func roomState(server: String, name: String) -> RoomState {
-        guard let registry = runningRegistry.withLock({ $0 }) else { return .absent }
+        guard let registry = runningEdge.withLock({ $0?.registry }) else { return .absent }
         return registry.existingSlot(RoomKey(server: server.lowercased(), name: name))?.lifecycleState ?? .absent
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import PartyServer
+import PartyRuntime
 
 /// A room driven in memory, without sockets: the same hooks, in the same order, as over a
 /// WebSocket, for fast unit tests of your server types and for benchmarks.

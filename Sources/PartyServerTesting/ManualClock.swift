@@ -1,5 +1,5 @@
 import Foundation
-import PartyServer
+import PartyRuntime
 import Synchronization
 
 /// A clock that moves only when a test advances it, so idle timeouts and alarms are tested

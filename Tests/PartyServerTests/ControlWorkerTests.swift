@@ -8,7 +8,7 @@ struct ControlWorkerTests {
     @Test("valid worker credentials open a room spawned with a user over WebSocket and HTTP without a token; wrong ones and no credentials get 401")
     func workersNeedNoToken() async throws {
         try await withControlServer { server in
-            let workers = try #require(server.application.registry).services.workers
+            let workers = try #require(server.application.edge).workers
             let credentials = try await workers.create(name: "indexer")
             let answer = try await server.connect(["server": "session", "spawn": [:], "user": "alice"])
             let name = try #require(answer["name"]?.stringValue)

@@ -1,6 +1,7 @@
 import DequeModule
 import NIOCore
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 @Suite("Outbound frame queue")

@@ -1,4 +1,5 @@
 import Foundation
+@testable import PartyRuntime
 @testable import PartyServer
 import PartyServerTesting
 import Testing

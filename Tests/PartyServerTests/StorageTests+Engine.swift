@@ -1,5 +1,6 @@
 import Foundation
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 extension StorageTests {

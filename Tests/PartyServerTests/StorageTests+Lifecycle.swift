@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 extension StorageTests {

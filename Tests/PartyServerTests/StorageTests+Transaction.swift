@@ -1,5 +1,6 @@
 import Foundation
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Testing
 
 /// An actor whose state a storage transaction body changes, to check the body runs on it.

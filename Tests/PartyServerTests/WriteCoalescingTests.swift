@@ -1,5 +1,6 @@
 import Foundation
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import PartyServerTesting
 import Synchronization
 import Testing

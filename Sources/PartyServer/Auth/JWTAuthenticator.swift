@@ -103,3 +103,14 @@ extension JWTAuthenticationError {
         Rejection(.unauthorized, description, headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
     }
 }
+
+extension JWTAuthenticator: RequestAuthenticator {
+    /// The user of the request's token, or a 401 `Rejection` saying what is wrong with it.
+    package func user(for request: Request) async throws(Rejection) -> User {
+        do {
+            return try await authenticate(request)
+        } catch {
+            throw error.rejection
+        }
+    }
+}

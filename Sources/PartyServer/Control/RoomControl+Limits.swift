@@ -10,7 +10,7 @@ extension RoomControl {
     /// termination runs on its own, so the timer loop never waits for a room's hooks.
     func timerFired(_ timer: ControlTimer) async {
         guard let registry = try? registry(), let registration = registry.registration(named: timer.room.server) else { return }
-        let directory = registry.services.directory
+        guard let directory = try? directory() else { return }
         guard let active = directory.activeActivation(timer.room), active.activation == timer.activation, let spawn = active.spawn else { return }
         switch timer.kind {
         case .lifetime:

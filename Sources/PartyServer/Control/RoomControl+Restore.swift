@@ -4,7 +4,8 @@ extension RoomControl {
     /// Restores the rooms' control records from the storage database, at start before the server
     /// accepts requests (see `RoomDirectory.restore`), and starts again the spawned activations
     /// that had not reached `ready`.
-    func restore(in registry: RoomRegistry) async throws(StorageError) {
+    func restore(in edge: EdgeServices) async throws(StorageError) {
+        let registry = edge.registry
         var records: [(key: RoomKey, record: StoredRoomRecord)] = []
         for row in try await registry.services.engine.loadControlRecords() {
             let key = RoomKey(server: row.server, name: row.room)
@@ -18,7 +19,7 @@ extension RoomControl {
             }
         }
         guard !records.isEmpty else { return }
-        let restored = registry.services.directory.restore(records)
+        let restored = edge.directory.restore(records)
         for (key, activation) in restored.restarts {
             guard let registration = registry.registration(named: key.server) else { continue }
             start(registration, name: key.name, activation: activation, in: registry)

@@ -13,18 +13,29 @@ import Synchronization
 /// }
 /// ```
 public final class RoomControl: Sendable {
-    private let running = Mutex<RoomRegistry?>(nil)
+    private let running = Mutex<EdgeServices?>(nil)
 
     init() {}
 
-    /// Called by the application when it starts (with its registry) and stops (nil).
-    func attach(_ registry: RoomRegistry?) {
-        running.withLock { $0 = registry }
+    /// Called by the application when it starts (with its services) and stops (nil).
+    func attach(_ edge: EdgeServices?) {
+        running.withLock { $0 = edge }
     }
 
+    /// The running application's services.
+    func edge() throws(ControlError) -> EdgeServices {
+        guard let edge = running.withLock({ $0 }) else { throw .notRunning }
+        return edge
+    }
+
+    /// The running application's rooms.
     func registry() throws(ControlError) -> RoomRegistry {
-        guard let registry = running.withLock({ $0 }) else { throw .notRunning }
-        return registry
+        try edge().registry
+    }
+
+    /// The running application's control directory.
+    func directory() throws(ControlError) -> RoomDirectory {
+        try edge().directory
     }
 
     /// Finds or creates a room and issues a connection token.
@@ -53,7 +64,7 @@ public final class RoomControl: Sendable {
         if let user { try Self.validate(user, label: "user") }
         if auth != nil && user == nil { throw .invalidArgument("auth needs a user: it travels in the user's connection token") }
         try spawn?.validate()
-        let directory = registry.services.directory
+        let directory = try directory()
         let admission = registry.services.admission
         let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil) {
             admission.activationRefusal().map { ControlError.overLimit($0.description) }
@@ -88,7 +99,7 @@ public final class RoomControl: Sendable {
     /// The room's latest status (`hibernated` as of now).
     public func status(server: String, name: String) throws(ControlError) -> RoomStatusEvent {
         let key = RoomKey(server: server.lowercased(), name: name)
-        guard let status = try registry().services.directory.status(key) else { throw .unknownRoom(server: key.server, name: name) }
+        guard let status = try directory().status(key) else { throw .unknownRoom(server: key.server, name: name) }
         return status
     }
 
@@ -97,7 +108,7 @@ public final class RoomControl: Sendable {
     /// application stops.
     public func statusUpdates(server: String, name: String, after lastEventID: String? = nil) throws(ControlError) -> AsyncStream<RoomStatusEvent> {
         let key = RoomKey(server: server.lowercased(), name: name)
-        guard let stream = try registry().services.directory.subscribe(key, after: lastEventID) else {
+        guard let stream = try directory().subscribe(key, after: lastEventID) else {
             throw .unknownRoom(server: key.server, name: name)
         }
         return stream
@@ -105,13 +116,13 @@ public final class RoomControl: Sendable {
 
     /// Every status change of every room from now on, until the application stops (the inspector's feed).
     public func allStatusUpdates() throws(ControlError) -> AsyncStream<RoomStatusEvent> {
-        try registry().services.directory.watchAll()
+        try directory().watchAll()
     }
 
     /// Waits until the room is `ready` (or its activation ends), at most `timeout` on the
     /// application's clock (default: the configuration's `readyTimeout`); returns the status then.
     public func waitUntilReady(server: String, name: String, timeout: Duration? = nil) async throws(ControlError) -> RoomStatusEvent {
-        let directory = try registry().services.directory
+        let directory = try directory()
         let updates = try statusUpdates(server: server, name: name)
         let deadline = directory.clock.now.addingTimeInterval((timeout ?? directory.configuration.readyTimeout).timeInterval)
         let clock = directory.clock
@@ -144,7 +155,7 @@ public final class RoomControl: Sendable {
         guard let registration = registry.registration(named: key.server) else {
             throw .unknownServer(key.server, registered: registry.registrations.keys.sorted())
         }
-        if let active = registry.services.directory.activeActivation(key) {
+        if let active = try directory().activeActivation(key) {
             await terminate(registration, key, activation: active.activation, reason: .external, hard: hard, code: CloseCode.goingAway, text: "terminated", in: registry)
         }
         return try status(server: key.server, name: name)
@@ -155,7 +166,7 @@ public final class RoomControl: Sendable {
         _ registration: ServerRegistration, _ key: RoomKey, activation: UInt64, reason: TerminationReason, hard: Bool,
         code: Int, text: String, in registry: RoomRegistry
     ) async {
-        registry.services.directory.noteTermination(key, activation: activation, reason: reason)
+        (try? directory())?.noteTermination(key, activation: activation, reason: reason)
         let slot = registry.checkOut(registration, name: key.name)
         defer { registry.checkIn(slot) }
         if slot.endUnstarted(activation, reason: reason) { return }
@@ -165,7 +176,7 @@ public final class RoomControl: Sendable {
     /// The known rooms, newest status first: live ones and recently terminated ones.
     public func list(server: String? = nil, status: RoomStatus? = nil, limit: Int = 1000) throws(ControlError) -> [RoomSummary] {
         let registry = try registry()
-        return registry.services.directory.list(server: server?.lowercased(), status: status, limit: limit).map { entry in
+        return try directory().list(server: server?.lowercased(), status: status, limit: limit).map { entry in
             let slot = registry.existingSlot(RoomKey(server: entry.event.server, name: entry.event.name))
             let lastActivity = max(slot?.lastActivity ?? .distantPast, entry.event.time)
             return RoomSummary(status: entry.event, connections: slot?.room.connectionCount ?? 0, lastActivity: lastActivity, key: entry.key)

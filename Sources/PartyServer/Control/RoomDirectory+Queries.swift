@@ -4,7 +4,7 @@ import Synchronization
 extension RoomDirectory {
     /// What the front checks before a connection or request reaches a room: one dictionary
     /// lookup, no allocation.
-    package struct Admission: Sendable {
+    package struct Access: Sendable {
         /// Connections must present a valid connection token.
         package var requiresToken: Bool
         /// The room is terminating: refuse newcomers until it has terminated.
@@ -13,11 +13,11 @@ extension RoomDirectory {
         package var viaControl: Bool
     }
 
-    /// The admission rules for `key`, or nil when the room has no record.
-    package func admission(_ key: RoomKey) -> Admission? {
+    /// The control API's access rules for `key`, or nil when the room has no record.
+    package func access(_ key: RoomKey) -> Access? {
         state.withLock { state in
             guard let record = state.records[key] else { return nil }
-            return Admission(requiresToken: record.requiresToken, isTerminating: record.status == .terminating, viaControl: record.viaControl)
+            return Access(requiresToken: record.requiresToken, isTerminating: record.status == .terminating, viaControl: record.viaControl)
         }
     }
 
@@ -36,14 +36,6 @@ extension RoomDirectory {
         state.withLock { state in
             guard let record = state.records[key], record.isActive, let status = record.status else { return nil }
             return (record.activation, status, record.spawn)
-        }
-    }
-
-    /// The key `key`'s live activation holds, if any.
-    package func heldKey(_ key: RoomKey) -> String? {
-        state.withLock { state in
-            guard let record = state.records[key], record.isLive else { return nil }
-            return record.spawn?.key
         }
     }
 

@@ -105,31 +105,25 @@ package final class RoomDirectory: Sendable {
 
     // MARK: Lifecycle (called by the room's slot)
 
-    /// An activation a slot runs: its number, and whether it was spawned (which keeps the room in
-    /// memory until it terminates).
-    package struct Adopted: Sendable {
-        /// The activation's number.
-        package var activation: UInt64
-        /// Whether the room stays in memory until the activation terminates (spawned).
-        package var pinned: Bool
-    }
 
     /// A room starts without an activation: adopts the spawned activation waiting in `scheduled`
     /// or restored at start (which the slot then wakes rather than starts, as its statuses are
     /// past `loading`), or begins a new one. With `expecting`, adopts only that activation (else
     /// returns nil).
-    package func beginActivation(_ key: RoomKey, expecting: UInt64? = nil) -> Adopted? {
+    package func beginActivation(_ key: RoomKey, expecting: UInt64? = nil) -> AdoptedActivation? {
         let now = clock.now
         var ended: UInt64?
-        let adopted = state.withLock { state -> Adopted? in
+        let adopted = state.withLock { state -> AdoptedActivation? in
             var record = state.records[key] ?? RoomRecord()
             if record.isActive {
-                if record.status == .scheduled || record.restored, expecting == nil || expecting == record.activation {
+                if record.status == .scheduled || record.restored, !record.adopted, expecting == nil || expecting == record.activation {
                     if record.restored {
                         state.records[key]?.restored = false
                         state.records[key]?.hibernated = false
                     }
-                    return Adopted(activation: record.activation, pinned: record.spawn != nil)
+                    // A slot runs it now: `endScheduled` leaves it to the slot's termination.
+                    state.records[key]?.adopted = true
+                    return AdoptedActivation(activation: record.activation, pinned: record.spawn != nil)
                 }
                 guard expecting == nil else { return nil }
                 // A slot lost track of it (not expected): end it before starting anew.
@@ -143,10 +137,11 @@ package final class RoomDirectory: Sendable {
             record.spawn = nil
             record.hibernated = false
             record.terminationReason = nil
+            record.adopted = true
             state.records[key] = record
             state.broadcast(record.event(0, key: key))
             state.store(key)
-            return Adopted(activation: record.activation, pinned: false)
+            return AdoptedActivation(activation: record.activation, pinned: false)
         }
         if let ended { cancelTimers(key, activation: ended) }
         return adopted
@@ -180,7 +175,7 @@ package final class RoomDirectory: Sendable {
     /// at start and not woken since. Returns whether it did.
     package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
         let scheduled = state.withLock { state in
-            state.records[key].map { $0.activation == activation && ($0.status == .scheduled || $0.restored) } ?? false
+            state.records[key].map { $0.activation == activation && !$0.adopted && ($0.status == .scheduled || $0.restored) } ?? false
         }
         guard scheduled else { return false }
         end(key, activation: activation, reason: reason)
@@ -274,4 +269,12 @@ extension RoomDirectory.DirectoryState {
             journal.write(key, nil)
         }
     }
+}
+
+extension RoomDirectory: RoomActivations {
+    /// `ControlConfiguration.startupTimeout`.
+    package var startupTimeout: Duration { configuration.startupTimeout }
+
+    /// `ControlConfiguration.terminationGrace`.
+    package var terminationGrace: Duration { configuration.terminationGrace }
 }

@@ -32,6 +32,9 @@ struct RoomRecord {
     /// Whether the activation was restored at start and no slot has adopted it yet: it has no
     /// actor, and the first start of the room wakes it.
     var restored = false
+    /// Whether a room's slot runs the current activation (it started it, or adopted it from
+    /// `scheduled` or a restart); until then a termination ends it in the directory alone.
+    var adopted = false
     /// The `ControlJournal` sequence of the record's latest change (0: never written).
     var journaled: UInt64 = 0
 

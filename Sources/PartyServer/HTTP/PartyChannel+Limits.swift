@@ -20,7 +20,7 @@ extension PartyChannel {
         if admitted {
             channel.closeFuture.whenComplete { _ in services.admission.releaseConnection() }
         }
-        let activity = services.liveness.watch(channel)
+        let activity = front.edge.liveness.watch(channel)
         let requestGuard = HTTPRequestGuard(activity: activity, maxHeaderSize: front.configuration.limits.maxHeaderSize, logger: logger)
         return ConnectionGuard(admitted: admitted, activity: activity, requestGuard: NIOLoopBound(requestGuard, eventLoop: channel.eventLoop))
     }

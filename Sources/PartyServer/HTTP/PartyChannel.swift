@@ -16,7 +16,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     enum UpgradeResult: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
-        case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, Response)
+        case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, PartyRuntime.Response)
     }
 
     /// The negotiation result of one TCP connection.
@@ -180,7 +180,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Writes a refusal of an upgrade and closes the connection.
-    private static func write(_ response: Response, to channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger) async {
+    private static func write(_ response: PartyRuntime.Response, to channel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, logger: Logger) async {
         do {
             try await channel.executeThenClose { _, outbound in
                 var fields = response.headers

@@ -2,16 +2,21 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
+import Prometheus
 
 /// Decides what happens to each HTTP request and WebSocket upgrade before any room is involved:
 /// routing, name validation, the static before-hooks, CORS preflight and the demo page.
 struct PartyFront: Sendable {
-    let registry: RoomRegistry
+    /// The rooms and what the server adds to them.
+    let edge: EdgeServices
     let configuration: PartyConfiguration
     let demoPage: ByteBuffer?
     let logger: Logger
     /// Verifies JSON Web Tokens when `PartyConfiguration.jwt` is set.
     let authenticator: JWTAuthenticator?
+
+    /// Every room of the process.
+    var registry: RoomRegistry { edge.registry }
 
     /// Where a request is going, once routing and validation passed.
     struct Target: Sendable {
@@ -109,7 +114,7 @@ struct PartyFront: Sendable {
     /// answer to send instead (401, or 503 for a terminating room), if any.
     func authenticate(_ request: inout Request, lobby: Lobby) async -> Response? {
         if let refusal = await authenticateWorker(&request) { return refusal }
-        if let refusal = await admitToRoom(&request, lobby: lobby, worker: request.user != nil) { return refusal }
+        if let refusal = await checkControlAccess(&request, lobby: lobby, worker: request.user != nil) { return refusal }
         guard request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
         do {
             request.user = try await authenticator.authenticate(request)
@@ -126,7 +131,7 @@ struct PartyFront: Sendable {
     func authenticateWorker(_ request: inout Request) async -> Response? {
         guard let value = request.headers[.authorization], let credentials = WorkerCredentials(authorization: value) else { return nil }
         do {
-            guard let account = try await registry.services.workers.authenticate(credentials) else {
+            guard let account = try await edge.workers.authenticate(credentials) else {
                 logger.info("refused worker credentials", metadata: ["worker": "\(credentials.id.prefix(64))", "target": "\(Self.loggable(request.uri))"])
                 return .error(.unauthorized, "invalid or revoked worker credentials")
             }
@@ -195,7 +200,7 @@ struct PartyFront: Sendable {
             return Response(status: .noContent, headers: fields)
         }
         if let metricsPath = configuration.metricsPath, method == .get || method == .head, target == metricsPath {
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(bytes: registry.services.metrics.render()))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: ByteBuffer(bytes: edge.metricsExport.emitToBuffer()))
         }
         if headers[.upgrade]?.lowercased() == "websocket" {
             let refusal = HandshakeCheck.refusal(method: method.rawValue, isHTTP11OrLater: nil, headers: headers)

@@ -117,3 +117,14 @@ package struct InboundFrameProcessor {
         return .close(code: code, reason: String(buffer: payload))
     }
 }
+
+extension InboundFrameProcessor.Action {
+    /// Whether the frame costs the sender a token: a complete message or a ping (each makes the
+    /// server work); pongs, fragments and the close do not.
+    var takesToken: Bool {
+        switch self {
+        case .message, .ping: true
+        case .none, .close, .fail: false
+        }
+    }
+}

@@ -5,11 +5,11 @@
 /// `request.user`) with the worker's id, name and the `worker` role.
 public struct WorkerCredentials: Sendable, Equatable {
     /// The authorization scheme workers use.
-    public static let scheme = "PartyWorker"
+    public static let scheme = WorkerCredentialFormat.scheme
     /// The environment variable holding the worker id.
-    public static let idVariable = "PARTYSERVER_WORKER_ID"
+    public static let idVariable = WorkerCredentialFormat.idVariable
     /// The environment variable holding the worker secret.
-    public static let secretVariable = "PARTYSERVER_WORKER_SECRET"
+    public static let secretVariable = WorkerCredentialFormat.secretVariable
 
     /// The account id (`wk_` and 24 hex digits).
     public var id: String
@@ -31,23 +31,13 @@ public struct WorkerCredentials: Sendable, Equatable {
     }
 
     /// The `Authorization` header value: `PartyWorker ID:SECRET`.
-    public var authorization: String { "\(Self.scheme) \(id):\(secret)" }
+    public var authorization: String { WorkerCredentialFormat.authorization(id: id, secret: secret) }
 
     /// The credentials in an `Authorization` header value, or `nil` if it is not the worker scheme.
     /// The scheme matches in any ASCII case (`partyworker`), and nothing else (not `PartyWor\u{212A}er`).
     public init?(authorization value: String) {
-        var rest = value.unicodeScalars[...]
-        for expected in (Self.scheme + " ").unicodeScalars {
-            guard let next = rest.first, Self.asciiLowercased(next) == Self.asciiLowercased(expected) else { return nil }
-            rest = rest.dropFirst()
-        }
-        rest = rest.drop(while: { $0 == " " })
-        guard let colon = rest.firstIndex(of: ":") else { return nil }
-        self.init(id: String(Substring(rest[..<colon])), secret: String(Substring(rest[rest.index(after: colon)...])))
-    }
-
-    private static func asciiLowercased(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
-        ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar
+        guard let (id, secret) = WorkerCredentialFormat.parse(authorization: value) else { return nil }
+        self.init(id: id, secret: secret)
     }
 
     /// The lines `partyserver worker create` prints, ready for a shell or an env file.

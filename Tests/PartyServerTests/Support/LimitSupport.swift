@@ -1,5 +1,6 @@
 import Foundation
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import PartyServerTesting
 import Testing
 
@@ -24,7 +25,7 @@ extension PartyTestServer {
 
     /// The running server's liveness sweeper.
     var liveness: LivenessSweeper {
-        get throws { try #require(application.registry).services.liveness }
+        get throws { try #require(application.edge).liveness }
     }
 
     /// Moves `clock` (the connection clock) to the sweeper's next pass and waits until it ran;

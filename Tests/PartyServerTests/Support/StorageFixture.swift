@@ -1,6 +1,7 @@
 import Foundation
 import Logging
-@testable import PartyServer
+@testable import PartyRuntime
+import PartyServer
 import Synchronization
 import Testing
 

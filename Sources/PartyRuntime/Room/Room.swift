@@ -1,0 +1,156 @@
+import CoreMetrics
+import Foundation
+import Logging
+import NIOCore
+import Synchronization
+
+/// What a server instance is given: the room's name, its connections, and ways to reach them.
+///
+/// A `Room` outlives the actor that serves it: connections are held here, so they stay open
+/// while the actor is released and recreated.
+public final class Room: Sendable {
+    /// The room name, percent-decoded (`lobby` in `/parties/chat/lobby`).
+    public let name: String
+    /// The route name of the room's server type (`chat`).
+    public let server: String
+    /// Logger with `server` and `room` metadata.
+    public let logger: Logger
+    /// The room's durable key-value store (writes are on disk when they return).
+    public let storage: RoomStorage
+
+    /// Holds outgoing messages while a write of this room is not yet durable.
+    package let gate: OutputGate
+    /// The runtime services the room uses (storage engine, alarms, clock, metrics).
+    package let services: RoomServices
+    /// The room's identity in the registry, the scheduler and storage.
+    package let key: RoomKey
+    /// Messages queued for sending (held here so the send path does not walk to it).
+    let messagesOut: CoreMetrics.Counter
+
+    private let members: Mutex<RoomMembers>
+
+    package init(server: String, name: String, logger: Logger, services: RoomServices) {
+        self.server = server
+        self.name = name
+        self.key = RoomKey(server: server, name: name)
+        var logger = logger
+        logger[metadataKey: "server"] = .string(server)
+        logger[metadataKey: "room"] = .string(name)
+        self.logger = logger
+        self.services = services
+        self.messagesOut = services.metrics.messagesOut
+        let gate = OutputGate()
+        self.gate = gate
+        self.storage = services.engine.storage(server: server, room: name, gate: gate)
+        self.members = Mutex(RoomMembers())
+    }
+
+    /// The current time from the application's clock (the injected clock in tests).
+    public var now: Date { services.clock.now }
+
+    /// The `env` the room was spawned with through the control API (empty otherwise); kept
+    /// across activations while the server remembers the room.
+    public var env: [String: String] { services.activations.environment(key) }
+
+    // MARK: Alarms
+
+    /// Sets the room's one alarm to `date`, replacing any earlier one. A time in the past fires
+    /// at once. When it fires, `onAlarm` runs, waking the room if needed. It is a storage write:
+    /// inside a hook it is committed with the event's other writes, outside one it is durable
+    /// when this returns.
+    nonisolated(nonsending) public func setAlarm(at date: Date) async throws(StorageError) {
+        try await services.alarms.set(key, at: date, through: storage)
+    }
+
+    /// The time of the room's pending alarm, if any (`nil` while the alarm's own `onAlarm` runs,
+    /// unless it set a new one).
+    public func alarm() -> Date? {
+        services.alarms.alarm(for: key)
+    }
+
+    /// Deletes the room's alarm, if any; a storage write like `setAlarm(at:)`.
+    nonisolated(nonsending) public func deleteAlarm() async throws(StorageError) {
+        try await services.alarms.delete(key, through: storage)
+    }
+
+    // MARK: Sending
+
+    /// Sends `message` to every open connection except those whose id is in `excluding`.
+    public func broadcast(_ message: Message, excluding: [String] = []) {
+        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        let sent = members.withLock { members in
+            if excluding.isEmpty {
+                return gate.send(frame, toEach: members.all.values)
+            }
+            return gate.send(frame, toEach: members.all.values.lazy.filter { !excluding.contains($0.id) })
+        }
+        messagesOut.increment(by: sent)
+    }
+
+    /// Sends `message` to every open connection except `connection` itself (other connections that
+    /// reuse its id still receive it). Allocates nothing per call: the relay hot path.
+    public func broadcast(_ message: Message, excluding connection: Connection) {
+        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        let sent = members.withLock { members in
+            gate.send(frame, toEach: members.all.values.lazy.filter { $0 !== connection })
+        }
+        messagesOut.increment(by: sent)
+    }
+
+    /// Sends a text message to every open connection except those in `excluding`.
+    public func broadcast(text: String, excluding: [String] = []) {
+        broadcast(.text(text), excluding: excluding)
+    }
+
+    /// The open connection with `id`, if any (the most recent one if a client reused its id).
+    public func connection(id: String) -> Connection? {
+        members.withLock { members in
+            guard let connection = members.byID[id], connection.status == .open else {
+                return members.all.values.first { $0.id == id && $0.status == .open }
+            }
+            return connection
+        }
+    }
+
+    /// Open connections carrying `tag`; with `nil`, every open connection. Never returns closing
+    /// or closed connections.
+    public func connections(tagged tag: String? = nil) -> [Connection] {
+        members.withLock { members in
+            members.all.values.filter { connection in
+                connection.status == .open && (tag.map { connection.hasTag($0) } ?? true)
+            }
+        }
+    }
+
+    /// Number of connections registered with the room (open or closing).
+    public var connectionCount: Int {
+        members.withLock { $0.all.count }
+    }
+
+    /// Every connection registered with the room, open or closing.
+    package var registeredConnections: [Connection] {
+        members.withLock { Array($0.all.values) }
+    }
+
+    package func add(_ connection: Connection) {
+        members.withLock { members in
+            members.all[ObjectIdentifier(connection)] = connection
+            members.byID[connection.id] = connection
+        }
+    }
+
+    package func remove(_ connection: Connection) {
+        members.withLock { members in
+            members.all[ObjectIdentifier(connection)] = nil
+            if members.byID[connection.id] === connection {
+                members.byID[connection.id] = members.all.values.first { $0.id == connection.id }
+            }
+        }
+    }
+}
+
+/// The connections of a room, behind the room's lock.
+struct RoomMembers: Sendable {
+    var all: [ObjectIdentifier: Connection] = [:]
+    var byID: [String: Connection] = [:]
+}

@@ -1,0 +1,43 @@
+import Logging
+
+/// What rooms share in one application: the storage engine, alarms, idle timers, the clock, the
+/// metrics, the room limits' counts and the record of activations.
+package final class RoomServices: Sendable {
+    /// The storage engine every room's storage, snapshot and alarm goes through.
+    package let engine: StorageEngine
+    /// The time source for idle timeouts and alarms.
+    package let clock: any PartyClock
+    /// The application's metrics.
+    package let metrics: PartyMetrics
+    /// Every room's alarm.
+    package let alarms: AlarmBook
+    /// Idle timers (hibernation and eviction), one per live room at most.
+    package let idleTimers: TimerScheduler<RoomKey>
+    /// The room limits' counts: connections, rooms with an actor, rooms starting.
+    package let admission: Admission
+    /// Where activations are recorded (the control API's directory, or `LocalActivations`).
+    package let activations: any RoomActivations
+
+    package init(
+        engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
+        limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations()
+    ) {
+        self.engine = engine
+        self.clock = clock
+        self.metrics = metrics
+        self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
+        self.idleTimers = TimerScheduler(clock: clock)
+        self.admission = Admission(limits: limits)
+        self.activations = activations
+    }
+
+    /// Services over an in-memory database, for socket-free tests (`InMemoryRoom`).
+    package static func inMemory(routeNames: [String], clock: any PartyClock = SystemClock(), logger: Logger) -> RoomServices {
+        do {
+            let engine = try StorageEngine(directory: nil, logger: logger)
+            return RoomServices(engine: engine, clock: clock, metrics: PartyMetrics(routeNames: routeNames), alarms: AlarmConfiguration(), logger: logger)
+        } catch {
+            fatalError("an in-memory SQLite database could not be opened: \(error)")
+        }
+    }
+}

@@ -1,0 +1,24 @@
+/// A server type registered under a route name, with its static hooks type-erased.
+package struct ServerRegistration: Sendable {
+    /// The lowercase route name (`chat-room`).
+    package let routeName: String
+    /// The type's options (or the ones given at registration).
+    package let options: ServerOptions
+    /// Whether instances adopt `Snapshotting`.
+    let snapshots: Bool
+    /// Creates an instance for a room.
+    let make: @Sendable (Room) -> any Server
+    /// The type's `onBeforeConnect`.
+    package let beforeConnect: @Sendable (Request, Lobby) async throws -> Request
+    /// The type's `onBeforeRequest`.
+    package let beforeRequest: @Sendable (Request, Lobby) async throws -> Request
+
+    package init<S: Server>(_ type: S.Type, routeName: String, options: ServerOptions? = nil) {
+        self.routeName = routeName
+        self.options = options ?? S.options
+        self.snapshots = S.self is any Snapshotting.Type
+        self.make = { room in S(room: room) }
+        self.beforeConnect = { request, lobby in try await S.onBeforeConnect(request, lobby: lobby) }
+        self.beforeRequest = { request, lobby in try await S.onBeforeRequest(request, lobby: lobby) }
+    }
+}

@@ -1,0 +1,35 @@
+import HTTPTypes
+
+/// Thrown by `onBeforeConnect` / `onBeforeRequest` to refuse a request before any room wakes.
+///
+/// The client receives `status` with the JSON body `{"error": message, "status": code}`.
+public struct Rejection: Error, Sendable, CustomStringConvertible {
+    /// The HTTP status sent to the client.
+    public var status: HTTPResponse.Status
+    /// The message sent to the client in the JSON error body.
+    public var message: String
+    /// Extra response headers (for example `WWW-Authenticate`).
+    public var headers: HTTPFields
+
+    /// Creates a rejection.
+    public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
+        self.status = status
+        self.message = message
+        self.headers = headers
+    }
+
+    /// 401 Unauthorized.
+    public static func unauthorized(_ message: String = "unauthorized") -> Rejection { .init(.unauthorized, message) }
+    /// 403 Forbidden.
+    public static func forbidden(_ message: String = "forbidden") -> Rejection { .init(.forbidden, message) }
+
+    /// `status code: message`.
+    public var description: String { "\(status.code) \(message)" }
+
+    /// The response this rejection produces.
+    package var response: Response {
+        var response = Response.error(status, message)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}
