@@ -1,6 +1,5 @@
 import Foundation
 import PartyServerTesting
-import Synchronization
 import Testing
 
 #if os(Linux)
@@ -9,28 +8,9 @@ import Glibc
 /// The real `partyserver` binary, killed with SIGKILL mid-stream.
 @Suite("Crash safety (kill -9)")
 struct CrashTests {
-    private var executable: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("partyserver").path
-    }
-
     /// Starts the binary on a free port with `dataDirectory`; returns the process and its port.
     private func startServer(dataDirectory: String) async throws -> (ChildProcess, Int) {
-        let port = Mutex<Int?>(nil)
-        let process = try ChildProcess.spawn(executable, arguments: ["--port", "0", "--data-dir", dataDirectory, "--log-level", "notice"]) { line in
-            guard let range = line.range(of: "listening on http://127.0.0.1:") else { return }
-            port.withLock { $0 = Int(line[range.upperBound...].prefix { $0.isNumber }) }
-        }
-        do {
-            try await waitUntil(timeout: .seconds(30), "the server logged its URL") { port.withLock { $0 } != nil || process.hasExited }
-        } catch {
-            process.signalGroup(SIGKILL)
-            _ = process.reap()
-            throw error
-        }
-        guard let bound = port.withLock({ $0 }) else {
-            throw SpawnError(executable: executable, reason: "exited early:\n\(process.outputTail())")
-        }
-        return (process, bound)
+        try await startPartyServerProcess(["--data-dir", dataDirectory])
     }
 
     private func kill(_ process: ChildProcess) {
@@ -40,7 +20,7 @@ struct CrashTests {
 
     @Test("kill -9 during a stream of acknowledged incs loses none of them", arguments: 1...3)
     func killDuringIncrements(run: Int) async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: executable), "build it with `swift build --build-tests`")
+        #expect(FileManager.default.isExecutableFile(atPath: partyserverExecutable), "build it with `swift build --build-tests`")
         let directory = temporaryDataDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let room = uniqueRoom("crash")

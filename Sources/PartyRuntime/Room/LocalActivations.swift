@@ -37,7 +37,7 @@ package final class LocalActivations: RoomActivations {
     }
 
     package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
-        advance(key, activation: activation, to: .terminated, reason: reason)
+        _ = advance(key, activation: activation, to: .terminated, reason: reason)
     }
 
     package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
