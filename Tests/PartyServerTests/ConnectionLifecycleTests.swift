@@ -39,12 +39,28 @@ struct ConnectionLifecycleTests {
 
         var byBytes = ConnectionLifecycle()
         #expect(byBytes.push(size: 60, queued: 0, limits: limits) == .queue)
-        #expect(byBytes.push(size: 41, queued: 1, limits: limits) == .overflow)
+        #expect(byBytes.push(size: 39, queued: 1, limits: limits) == .queue)
+        #expect(byBytes.queuedBytes == 99)
+        #expect(byBytes.push(size: 2, queued: 2, limits: limits) == .queue, "99 bytes wait: under the limit")
+        #expect(byBytes.push(size: 1, queued: 2, limits: limits) == .overflow, "101 bytes wait: at the limit")
+        #expect(byBytes.status == .closing)
         // Draining the queue frees its bytes.
         var drained = ConnectionLifecycle()
         #expect(drained.push(size: 60, queued: 0, limits: limits) == .queue)
         drained.drained()
         #expect(drained.push(size: 60, queued: 0, limits: limits) == .queue)
+    }
+
+    @Test("the limits bound the backlog, not one message: a message larger than the byte limit goes into a queue holding less")
+    func largeMessage() {
+        var connection = ConnectionLifecycle()
+        #expect(connection.push(size: 4_000, queued: 0, limits: limits) == .queue, "into an empty queue")
+        #expect(connection.status == .open)
+        connection.drained()
+        #expect(connection.push(size: 10, queued: 0, limits: limits) == .queue)
+        #expect(connection.push(size: 4_000, queued: 1, limits: limits) == .queue, "10 bytes wait: under the limit")
+        #expect(connection.queuedBytes == 4_010)
+        #expect(connection.push(size: 1, queued: 2, limits: limits) == .overflow, "the backlog is over the limit")
     }
 
     @Test("the peer's close: its echo is queued past the limits and makes the connection closing")

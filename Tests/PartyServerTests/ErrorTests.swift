@@ -144,6 +144,28 @@ struct ErrorTests {
         }
     }
 
+    @Test("a message larger than the outbound byte limit reaches a client that reads, and the connection stays open")
+    func largeMessageIsNotASlowClient() async throws {
+        // 3 MiB each way: over the 1 MiB outbound queue limit, under a raised maxMessageSize.
+        let configuration = PartyConfiguration(maxMessageSize: 4 << 20)
+        #expect(configuration.connectionLimits.maxQueuedBytes < 3 << 20)
+        try await withProbeServer(configuration: configuration) { server in
+            let room = uniqueRoom()
+            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=big")
+            #expect(try await socket.nextText() == "welcome:big")
+            for round in 0..<2 {
+                let payload = (0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ round) }
+                try await socket.send(binary: payload)
+                let echoed = try await socket.nextBinary(timeout: .seconds(30))
+                #expect(echoed.count == payload.count)
+                #expect(echoed == payload, "round \(round): the echo differs")
+            }
+            try await socket.send(text: "echo:still open")
+            #expect(try await socket.nextText() == "still open")
+            try await socket.close()
+        }
+    }
+
     @Test("a slow client is closed with 1008 while a fast one in the same room gets every message")
     func slowConsumer() async throws {
         let configuration = PartyConfiguration(closeTimeout: .seconds(60))

@@ -27,9 +27,14 @@ struct ConnectionLifecycle: Sendable, Equatable {
     }
 
     /// A message of `size` bytes is offered to a queue holding `queued` frames.
+    ///
+    /// The limits bound the backlog, not one message: the message overflows the queue only when
+    /// the frames or bytes already waiting reach their limit, so a single message larger than
+    /// `maxQueuedBytes` goes into a queue holding less (an empty one, say), and the queue never
+    /// holds more than `maxQueuedBytes` plus one message.
     mutating func push(size: Int, queued: Int, limits: ConnectionLimits) -> Push {
         guard status == .open else { return .drop }
-        if queued >= limits.maxQueuedMessages || queuedBytes + size > limits.maxQueuedBytes {
+        if queued >= limits.maxQueuedMessages || queuedBytes >= limits.maxQueuedBytes {
             status = .closing
             queuedBytes = 0
             writerFinished = true

@@ -1,8 +1,12 @@
 /// Limits applied to every connection.
 public struct ConnectionLimits: Sendable {
-    /// Bytes of queued outbound messages before a client is closed with 1008. Default 1 MiB.
+    /// Bytes of queued outbound messages at which a client counts as slow: a message sent while
+    /// its queue already holds this many bytes closes it with 1008. One message larger than the
+    /// limit is queued when less is waiting, so the queue holds at most the limit plus one
+    /// message. Default 1 MiB.
     public var maxQueuedBytes: Int
-    /// Number of queued outbound messages before a client is closed with 1008. Default 1,024.
+    /// Queued outbound messages at which a client counts as slow: a message sent while this many
+    /// wait closes it with 1008. Default 1,024.
     public var maxQueuedMessages: Int
     /// Largest encoded per-connection state. Default 16 KiB.
     public var maxStateBytes: Int
