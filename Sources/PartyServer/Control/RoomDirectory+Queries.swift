@@ -15,7 +15,7 @@ extension RoomDirectory {
 
     /// The control API's access rules for `key`, or nil when the room has no record.
     package func access(_ key: RoomKey) -> Access? {
-        state.withLock { state in
+        withState { state in
             guard let record = state.records[key] else { return nil }
             return Access(requiresToken: record.requiresToken, isTerminating: record.status == .terminating, viaControl: record.viaControl)
         }
@@ -23,17 +23,17 @@ extension RoomDirectory {
 
     /// The room's environment (`room.env`).
     package func environment(_ key: RoomKey) -> [String: String] {
-        state.withLock { $0.records[key]?.env ?? [:] }
+        withState { $0.records[key]?.env ?? [:] }
     }
 
     /// The latest status of `key`, if the room has a record.
     package func status(_ key: RoomKey) -> RoomStatusEvent? {
-        state.withLock { $0.records[key]?.latest(key: key) }
+        withState { $0.records[key]?.latest(key: key) }
     }
 
     /// The active activation of `key` and its spawn settings (nil for a direct activation).
     func activeActivation(_ key: RoomKey) -> (activation: UInt64, status: RoomStatus, spawn: SpawnedActivation?)? {
-        state.withLock { state in
+        withState { state in
             guard let record = state.records[key], record.isActive, let status = record.status else { return nil }
             return (record.activation, status, record.spawn)
         }
@@ -41,7 +41,7 @@ extension RoomDirectory {
 
     /// Latest statuses of the known rooms, newest first, filtered by server and status.
     package func list(server: String?, status: RoomStatus?, limit: Int) -> [(event: RoomStatusEvent, key: String?)] {
-        let all = state.withLock { state in
+        let all = withState { state in
             state.records.compactMap { key, record -> (event: RoomStatusEvent, key: String?)? in
                 guard server == nil || key.server == server, let latest = record.latest(key: key) else { return nil }
                 guard status == nil || latest.status == status else { return nil }
@@ -58,7 +58,7 @@ extension RoomDirectory {
     /// after `terminated` or at shutdown. Nil when the room has no record.
     package func subscribe(_ key: RoomKey, after lastEventID: String? = nil) -> AsyncStream<RoomStatusEvent>? {
         let (stream, continuation) = AsyncStream.makeStream(of: RoomStatusEvent.self)
-        let known = state.withLock { state -> Bool in
+        let known = withState { state -> Bool in
             guard var record = state.records[key] else { return false }
             var skip = 0
             if let lastEventID, let seen = RoomStatusEvent.parse(id: lastEventID), seen.activation == record.activation {
@@ -85,7 +85,7 @@ extension RoomDirectory {
     }
 
     private func unsubscribe(_ key: RoomKey, _ id: UInt64) {
-        state.withLock { state in
+        withState { state in
             _ = state.records[key]?.subscribers.removeValue(forKey: id)
         }
     }
@@ -94,7 +94,7 @@ extension RoomDirectory {
     /// than `buffer` events behind loses the oldest.
     package func watchAll(buffer: Int = 4096) -> AsyncStream<RoomStatusEvent> {
         let (stream, continuation) = AsyncStream.makeStream(of: RoomStatusEvent.self, bufferingPolicy: .bufferingNewest(buffer))
-        state.withLock { state in
+        withState { state in
             guard !state.isShutDown else {
                 continuation.finish()
                 return
@@ -104,7 +104,7 @@ extension RoomDirectory {
             state.watchers[id] = continuation
             continuation.onTermination = { [weak self] termination in
                 guard case .cancelled = termination else { return }
-                self?.state.withLock { _ = $0.watchers.removeValue(forKey: id) }
+                self?.withState { _ = $0.watchers.removeValue(forKey: id) }
             }
         }
         return stream

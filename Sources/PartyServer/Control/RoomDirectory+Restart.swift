@@ -24,7 +24,7 @@ extension RoomDirectory {
         let now = clock.now
         let retention = configuration.retainedTerminatedRooms
         var limits: [(ControlTimer, Date)] = []
-        let restored = state.withLock { state -> Restored in
+        let restored = withState { state -> Restored in
             var restored = Restored()
             var ended: [(time: Date, key: RoomKey, activation: UInt64)] = []
             var active: [(key: RoomKey, lastActivity: Date?)] = []
@@ -81,7 +81,7 @@ extension RoomDirectory {
 
     /// The rooms whose spawned activation is live: `shutDown` stores their last activity.
     package func spawnedRooms() -> [RoomKey] {
-        state.withLock { state in
+        withState { state in
             state.records.compactMap { key, record in record.isLive && record.spawn != nil ? key : nil }
         }
     }
@@ -93,13 +93,13 @@ extension RoomDirectory {
     package func shutDown(lastActivity: [RoomKey: Date] = [:]) {
         let now = clock.now
         let retention = configuration.retainedTerminatedRooms
-        state.withLock { state in
+        withState { state in
             state.isShutDown = true
             for key in Array(state.records.keys) {
                 guard var record = state.records[key], record.isActive else { continue }
                 if let spawn = record.spawn, record.status != .terminating {
                     for continuation in record.subscribers.values {
-                        continuation.finish()
+                        state.outbox.append(.finish(continuation))
                     }
                     state.records[key]?.subscribers = [:]
                     let since = spawn.activeSince ?? spawn.spawnedAt
@@ -113,7 +113,7 @@ extension RoomDirectory {
                 state.append(.terminated, reason: reason, at: now, to: &record, key: key, retention: retention)
             }
             for continuation in state.watchers.values {
-                continuation.finish()
+                state.outbox.append(.finish(continuation))
             }
             state.watchers = [:]
         }

@@ -1,6 +1,7 @@
 import DequeModule
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import Synchronization
 
 /// The control API's record of every room: the statuses of its current activation, the keys
@@ -20,6 +21,9 @@ package final class RoomDirectory: Sendable {
     let journal: ControlJournal
     let clock: any PartyClock
     let state: Mutex<DirectoryState>
+    /// Held while status events decided under `state` are handed to their streams, so they
+    /// arrive in the order decided, without holding `state` (see `withState`).
+    let delivery = NIOLock()
 
     /// Everything behind the directory's lock.
     struct DirectoryState {
@@ -32,6 +36,28 @@ package final class RoomDirectory: Sendable {
         var watchers: [UInt64: AsyncStream<RoomStatusEvent>.Continuation] = [:]
         var nextSubscriber: UInt64 = 0
         var isShutDown = false
+        /// Events and stream ends decided under the lock, delivered once it is released.
+        var outbox: [StatusDelivery] = []
+    }
+
+    /// Runs `body` under the directory's lock, then delivers the status events and stream ends it
+    /// decided, in order, after releasing it. A stream's consumer being cancelled runs its
+    /// termination handler, which takes this lock, while the runtime holds that task's own
+    /// lock; resuming the consumer under this lock (to yield it an event) needs the task's lock:
+    /// delivering under this lock could deadlock, so delivering is ordered by `delivery` instead.
+    func withState<Result, Failure: Error>(_ body: (inout DirectoryState) throws(Failure) -> Result) throws(Failure) -> Result {
+        let (result, outbox) = try state.withLock { (state) throws(Failure) -> (Result, [StatusDelivery]) in
+            let result = try body(&state)
+            guard !state.outbox.isEmpty else { return (result, []) }
+            let outbox = state.outbox
+            state.outbox = []
+            delivery.lock()
+            return (result, outbox)
+        }
+        guard !outbox.isEmpty else { return result }
+        defer { delivery.unlock() }
+        for item in outbox { item.deliver() }
+        return result
     }
 
     /// Creates an empty directory whose limits and tokens run on `clock`, whose records are
@@ -70,7 +96,7 @@ package final class RoomDirectory: Sendable {
     ) throws(ControlError) -> Connected {
         let now = clock.now
         let maxIdle = spawn?.maxIdle ?? configuration.defaultMaxIdle
-        let outcome = try state.withLock { (state) throws(ControlError) -> Connected in
+        let outcome = try withState { (state) throws(ControlError) -> Connected in
             if let key, let name = state.keys[KeyBinding(server: server, key: key)],
                 let record = state.records[RoomKey(server: server, name: name)], record.isLive, let status = record.status
             {
@@ -113,7 +139,7 @@ package final class RoomDirectory: Sendable {
     package func beginActivation(_ key: RoomKey, expecting: UInt64? = nil) -> AdoptedActivation? {
         let now = clock.now
         var ended: UInt64?
-        let adopted = state.withLock { state -> AdoptedActivation? in
+        let adopted = withState { state -> AdoptedActivation? in
             var record = state.records[key] ?? RoomRecord()
             if record.isActive {
                 if record.status == .scheduled || record.restored, !record.adopted, expecting == nil || expecting == record.activation {
@@ -152,7 +178,7 @@ package final class RoomDirectory: Sendable {
     @discardableResult
     package func advance(_ key: RoomKey, activation: UInt64, to status: RoomStatus, reason: TerminationReason? = nil) -> Bool {
         let now = clock.now
-        let recorded = state.withLock { state -> Bool in
+        let recorded = withState { state -> Bool in
             guard var record = state.records[key], record.activation == activation,
                 let current = record.status, current < status
             else { return false }
@@ -174,7 +200,7 @@ package final class RoomDirectory: Sendable {
     /// Ends `activation` if no slot runs it: still `scheduled` (spawned, not started), or restored
     /// at start and not woken since. Returns whether it did.
     package func endScheduled(_ key: RoomKey, activation: UInt64, reason: TerminationReason) -> Bool {
-        let scheduled = state.withLock { state in
+        let scheduled = withState { state in
             state.records[key].map { $0.activation == activation && !$0.adopted && ($0.status == .scheduled || $0.restored) } ?? false
         }
         guard scheduled else { return false }
@@ -184,7 +210,7 @@ package final class RoomDirectory: Sendable {
 
     /// Records whether the room is hibernated (no event: hibernation is a flag on `ready`).
     package func setHibernated(_ key: RoomKey, activation: UInt64, _ hibernated: Bool) {
-        state.withLock { state in
+        withState { state in
             guard state.records[key]?.activation == activation else { return }
             state.records[key]?.hibernated = hibernated
         }
@@ -193,7 +219,7 @@ package final class RoomDirectory: Sendable {
     /// Records why `activation` is about to be terminated, unless it already is terminating: a
     /// restart during the termination finishes it with this reason.
     func noteTermination(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
-        state.withLock { state in
+        withState { state in
             guard let record = state.records[key], record.activation == activation, record.isLive else { return }
             state.records[key]?.terminationReason = reason
         }
@@ -202,7 +228,7 @@ package final class RoomDirectory: Sendable {
     /// Forgets a spawn whose record could not be stored, unless something started it meanwhile:
     /// its status stream ends with `terminated` (`internalerror`) and its key is released.
     func rollBack(_ key: RoomKey, activation: UInt64) {
-        let rolledBack = state.withLock { state -> Bool in
+        let rolledBack = withState { state -> Bool in
             guard var record = state.records[key], record.activation == activation, record.status == .scheduled else { return false }
             state.append(.terminated, reason: .internalerror, at: clock.now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
             state.records[key] = nil
@@ -226,7 +252,7 @@ extension RoomDirectory.DirectoryState {
         if status != .ready { record.hibernated = false }
         let event = record.event(record.entries.count - 1, key: key)
         for continuation in record.subscribers.values {
-            continuation.yield(event)
+            outbox.append(.yield(continuation, event))
         }
         broadcast(event)
         if status.isEnding, let held = record.spawn?.key {
@@ -235,7 +261,7 @@ extension RoomDirectory.DirectoryState {
         }
         if status == .terminated {
             for continuation in record.subscribers.values {
-                continuation.finish()
+                outbox.append(.finish(continuation))
             }
             record.subscribers = [:]
             retired.append((key, record.activation))
@@ -255,9 +281,9 @@ extension RoomDirectory.DirectoryState {
     }
 
     /// Sends `event` to every watcher of all rooms.
-    func broadcast(_ event: RoomStatusEvent) {
+    mutating func broadcast(_ event: RoomStatusEvent) {
         for continuation in watchers.values {
-            continuation.yield(event)
+            outbox.append(.yield(continuation, event))
         }
     }
 
