@@ -90,7 +90,8 @@ public final class PartyApplication: Service, Sendable {
         let directory = RoomDirectory(configuration: configuration.control, clock: configuration.clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
-            limits: limits, activations: directory
+            limits: limits, activations: directory,
+            sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         let edge = EdgeServices(
@@ -114,7 +115,10 @@ public final class PartyApplication: Service, Sendable {
             guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
             authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
         }
-        let front = PartyFront(edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator)
+        let front = PartyFront(
+            edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator,
+            compression: configuration.compression.map { WebSocketCompression(settings: $0, metrics: metrics) }
+        )
         let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), logger: logger)
         let configuration = self.configuration
         let scheme = tls == nil ? "http" : "https"

@@ -12,6 +12,15 @@ struct LimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Messages per second a client may send on one WebSocket, in bursts of twice that; over it closes with 1008. 0 turns the limit off.", valueName: "per-second"))
     var messageRate: Double = 1000
 
+    @Option(help: ArgumentHelp("Largest WebSocket message a client may send, in bytes (after decompression); larger closes with 1009.", valueName: "bytes"))
+    var maxMessageSize = 1 << 20
+
+    @Flag(inversion: .prefixedNo, help: "Compress WebSocket messages of 256 bytes or more with permessage-deflate for clients that offer it.")
+    var compression = true
+
+    @Option(help: ArgumentHelp("Smallest WebSocket message, in bytes, the server compresses for clients that negotiated permessage-deflate.", valueName: "bytes"))
+    var compressionMinimumSize = 256
+
     @Option(help: ArgumentHelp("Quiet seconds before a WebSocket is pinged; one that does not answer within 10 s is closed. 0 turns pings off.", valueName: "seconds"))
     var pingInterval: Double = 30
 
@@ -24,6 +33,12 @@ struct LimitOptions: ParsableArguments {
         guard messageRate >= 0, messageRate.isFinite else {
             throw ValidationError("--message-rate must be a number of messages per second, 0 or more, got \(messageRate)")
         }
+        guard (125...(1 << 30)).contains(maxMessageSize) else {
+            throw ValidationError("--max-message-size must be a number of bytes from 125 to 1073741824, got \(maxMessageSize)")
+        }
+        guard compressionMinimumSize >= 1 else {
+            throw ValidationError("--compression-minimum-size must be at least 1 byte, got \(compressionMinimumSize)")
+        }
         guard pingInterval >= 0, pingInterval <= 86_400 else {
             throw ValidationError("--ping-interval must be a number of seconds from 0 to 86400, got \(pingInterval)")
         }
@@ -33,6 +48,8 @@ struct LimitOptions: ParsableArguments {
     func apply(to configuration: inout PartyConfiguration) {
         configuration.limits.maxConnections = maxConnections
         configuration.limits.maxConnectionsPerRoom = maxConnectionsPerRoom
+        configuration.maxMessageSize = maxMessageSize
+        configuration.compression = compression ? PerMessageDeflate(minimumSize: compressionMinimumSize) : nil
         configuration.limits.messageRate = messageRate > 0 ? MessageRate(perSecond: messageRate, burst: max(1, Int((messageRate * 2).rounded(.up)))) : nil
         if pingInterval > 0 {
             configuration.keepAlive?.pingInterval = .milliseconds(Int64((pingInterval * 1000).rounded()))

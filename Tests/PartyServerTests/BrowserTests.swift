@@ -52,6 +52,44 @@ struct BrowserTests {
         }
     }
 
+    @Test("The browser negotiates permessage-deflate with the echo room and messages round-trip", .timeLimit(.minutes(2)))
+    func browserCompression() async throws {
+        try #require(Chromium.isInstalled, "\(Chromium.installHint)")
+        try await PartyTestServer.withServer({ try ReadyMadeRooms.register(in: $0) }) { server in
+            try await Chromium.withBrowser { browser in
+                let page = try await browser.openPage("http://127.0.0.1:\(server.port)/", name: "echo page")
+                let result = try await page.evaluate("""
+                    new Promise((resolve, reject) => {
+                        const ws = new WebSocket(`ws://${location.host}/parties/echo/browser`);
+                        ws.binaryType = "arraybuffer";
+                        const text = JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ id: i, name: "ü" + i })));
+                        const binary = new Uint8Array(40000).map((_, i) => i % 7);
+                        const echoes = [];
+                        ws.onopen = () => { ws.send(text); ws.send(binary); ws.send("tiny"); };
+                        ws.onmessage = (event) => {
+                            echoes.push(event.data);
+                            if (echoes.length < 3) return;
+                            const back = new Uint8Array(echoes[1]);
+                            resolve({
+                                extensions: ws.extensions,
+                                text: echoes[0] === text,
+                                binary: back.length === binary.length && back.every((byte, i) => byte === binary[i]),
+                                tiny: echoes[2] === "tiny",
+                            });
+                            ws.close();
+                        };
+                        ws.onerror = () => reject(new Error("WebSocket error"));
+                        setTimeout(() => reject(new Error("no echo within 20 s")), 20000);
+                    })
+                    """)
+                #expect(result["extensions"]?.stringValue == "permessage-deflate; server_no_context_takeover; client_no_context_takeover")
+                #expect(result["text"]?.boolValue == true)
+                #expect(result["binary"]?.boolValue == true)
+                #expect(result["tiny"]?.boolValue == true)
+            }
+        }
+    }
+
     /// Waits until `page` shows the connected status; returns what it showed.
     private func waitUntilConnected(_ page: BrowserPage) async throws -> PageState {
         try await eventually("\(page.name) shows the connected status", timeout: .seconds(15), interval: .milliseconds(50)) {

@@ -9,10 +9,13 @@ package struct OutboundFrame: Sendable {
 
     package var kind: Kind
     package var data: ByteBuffer
+    /// Shared by the copies of a broadcast frame, so its encoding is made once; nil otherwise.
+    package var encoding: SharedEncoding?
 
-    package init(kind: Kind, data: ByteBuffer) {
+    package init(kind: Kind, data: ByteBuffer, encoding: SharedEncoding? = nil) {
         self.kind = kind
         self.data = data
+        self.encoding = encoding
     }
 
     /// A close frame with `code` and `reason` (reason truncated to fit the 125-byte control frame limit).

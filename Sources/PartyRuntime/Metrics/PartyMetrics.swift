@@ -13,6 +13,12 @@ package final class PartyMetrics: Sendable {
     package let messagesIn: CoreMetrics.Counter
     /// WebSocket messages queued for sending (a broadcast counts once per recipient).
     package let messagesOut: CoreMetrics.Counter
+    /// Messages compressed with permessage-deflate (a broadcast counts once).
+    package let messagesCompressed: CoreMetrics.Counter
+    /// Bytes of those messages before compression.
+    package let compressionBytesIn: CoreMetrics.Counter
+    /// Bytes of those messages after compression.
+    package let compressionBytesOut: CoreMetrics.Counter
     /// Alarms that ran `onAlarm` (first attempts and retries).
     package let alarmsFired: CoreMetrics.Counter
     /// Alarm runs that failed and were scheduled again.
@@ -34,6 +40,9 @@ package final class PartyMetrics: Sendable {
         connections = CoreMetrics.Meter(label: "partyserver_connections", factory: factory)
         messagesIn = CoreMetrics.Counter(label: "partyserver_messages_in_total", factory: factory)
         messagesOut = CoreMetrics.Counter(label: "partyserver_messages_out_total", factory: factory)
+        messagesCompressed = CoreMetrics.Counter(label: "partyserver_messages_compressed_total", factory: factory)
+        compressionBytesIn = CoreMetrics.Counter(label: "partyserver_compression_bytes_in_total", factory: factory)
+        compressionBytesOut = CoreMetrics.Counter(label: "partyserver_compression_bytes_out_total", factory: factory)
         alarmsFired = CoreMetrics.Counter(label: "partyserver_alarms_fired_total", factory: factory)
         alarmsRetried = CoreMetrics.Counter(label: "partyserver_alarms_retried_total", factory: factory)
         alarmsDropped = CoreMetrics.Counter(label: "partyserver_alarms_dropped_total", factory: factory)

@@ -77,7 +77,7 @@ public final class Room: Sendable {
 
     /// Sends `message` to every open connection except those whose id is in `excluding`.
     public func broadcast(_ message: Message, excluding: [String] = []) {
-        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        let frame = broadcastFrame(message)
         let sent = members.withLock { members in
             if excluding.isEmpty {
                 return gate.send(frame, toEach: members.all.values)
@@ -90,11 +90,19 @@ public final class Room: Sendable {
     /// Sends `message` to every open connection except `connection` itself (other connections that
     /// reuse its id still receive it). Allocates nothing per call: the relay hot path.
     public func broadcast(_ message: Message, excluding connection: Connection) {
-        let frame = OutboundFrame(kind: message.frameKind, data: message.buffer)
+        let frame = broadcastFrame(message)
         let sent = members.withLock { members in
             gate.send(frame, toEach: members.all.values.lazy.filter { $0 !== connection })
         }
         messagesOut.increment(by: sent)
+    }
+
+    /// The frame every recipient of a broadcast queues; a message the edge may compress gets a
+    /// slot for its compressed form, so it is compressed once for all of them.
+    @inline(__always)
+    private func broadcastFrame(_ message: Message) -> OutboundFrame {
+        let encoding = message.buffer.readableBytes >= services.sharedEncodingMinimumSize ? SharedEncoding() : nil
+        return OutboundFrame(kind: message.frameKind, data: message.buffer, encoding: encoding)
     }
 
     /// Sends a text message to every open connection except those in `excluding`.

@@ -17,11 +17,16 @@ package final class RoomServices: Sendable {
     package let admission: Admission
     /// Where activations are recorded (the control API's directory, or `LocalActivations`).
     package let activations: any RoomActivations
+    /// Smallest broadcast message given a `SharedEncoding` (the compression minimum size), or
+    /// `Int.max` when nothing is encoded per connection.
+    package let sharedEncodingMinimumSize: Int
 
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
-        limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations()
+        limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations(),
+        sharedEncodingMinimumSize: Int = .max
     ) {
+        self.sharedEncodingMinimumSize = sharedEncodingMinimumSize
         self.engine = engine
         self.clock = clock
         self.metrics = metrics

@@ -69,6 +69,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
         channel.eventLoop.makeCompletedFuture {
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
+            let compression = NIOLockedValueBox<ConnectionCompression?>(nil)
             let front = self.front
             let limits = Self.guardConnection(channel, front: front, logger: logger)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
@@ -84,8 +85,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
                         decision.withLockedValue { $0 = result }
-                        if case .accept = result { return HTTPHeaders() }
-                        return nil
+                        guard case .accept = result else { return nil }
+                        guard let (agreed, answer) = front.compression?.negotiate(head.headers) else { return HTTPHeaders() }
+                        compression.withLockedValue { $0 = agreed }
+                        return HTTPHeaders([("Sec-WebSocket-Extensions", answer)])
                     }
                     return promise.futureResult
                 },
@@ -93,9 +96,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
                         channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
-                        guard case .accept(let session)? = decision.withLockedValue({ $0 }) else {
+                        guard case .accept(var session)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
+                        session.compression = compression.withLockedValue { $0 }
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
                         try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                         limits.activity.phase = .webSocket

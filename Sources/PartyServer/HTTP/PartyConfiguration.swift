@@ -14,6 +14,10 @@ public struct PartyConfiguration: Sendable {
     public var maxMessageSize: Int
     /// Largest HTTP request body, in bytes; larger gets 413. Default 1 MiB.
     public var maxRequestBodySize: Int
+    /// permessage-deflate (RFC 7692) for WebSocket clients that offer it, or `nil` to never
+    /// compress. Default `PerMessageDeflate()`: messages of 256 bytes or more, zlib level 6, no
+    /// zlib state kept per connection.
+    public var compression: PerMessageDeflate?
     /// Per-connection limits (outbound queue, state size).
     public var connectionLimits: ConnectionLimits
     /// How long a closing handshake may take before the TCP connection is dropped. Default 5 s.
@@ -56,6 +60,7 @@ public struct PartyConfiguration: Sendable {
         cors: CORSConfiguration? = nil,
         maxMessageSize: Int = 1 << 20,
         maxRequestBodySize: Int = 1 << 20,
+        compression: PerMessageDeflate? = PerMessageDeflate(),
         connectionLimits: ConnectionLimits = ConnectionLimits(),
         closeTimeout: Duration = .seconds(5),
         serveDemoPage: Bool = true,
@@ -78,6 +83,7 @@ public struct PartyConfiguration: Sendable {
         self.cors = cors
         self.maxMessageSize = maxMessageSize
         self.maxRequestBodySize = maxRequestBodySize
+        self.compression = compression
         self.connectionLimits = connectionLimits
         self.closeTimeout = closeTimeout
         self.serveDemoPage = serveDemoPage

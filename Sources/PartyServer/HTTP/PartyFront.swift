@@ -14,6 +14,8 @@ struct PartyFront: Sendable {
     let logger: Logger
     /// Verifies JSON Web Tokens when `PartyConfiguration.jwt` is set.
     let authenticator: JWTAuthenticator?
+    /// permessage-deflate for connections that offer it, unless `PartyConfiguration.compression` is nil.
+    let compression: WebSocketCompression?
 
     /// Every room of the process.
     var registry: RoomRegistry { edge.registry }

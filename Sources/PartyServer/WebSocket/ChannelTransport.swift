@@ -34,7 +34,7 @@ extension ChannelTransport {
 
 extension OutboundFrame {
     /// The NIO frame for this queued frame (server frames are never masked).
-    var webSocketFrame: WebSocketFrame {
+    package var webSocketFrame: WebSocketFrame {
         let opcode: WebSocketOpcode =
             switch kind {
             case .text: .text
@@ -44,5 +44,22 @@ extension OutboundFrame {
             case .close: .connectionClose
             }
         return WebSocketFrame(fin: true, opcode: opcode, data: data)
+    }
+
+    /// The NIO frame for this queued frame, its payload compressed (RSV1 set) when it is a
+    /// message that compression shrinks.
+    package func webSocketFrame(compressedBy compression: ConnectionCompression) -> WebSocketFrame {
+        guard kind == .text || kind == .binary else { return webSocketFrame }
+        let compressor = compression.compressor
+        let windowBits = compression.windowBits
+        let data = self.data
+        let compressed =
+            if let encoding {
+                encoding.value(variant: windowBits) { compressor.compress(data, windowBits: windowBits) }
+            } else {
+                compressor.compress(data, windowBits: windowBits)
+            }
+        guard let compressed else { return webSocketFrame }
+        return WebSocketFrame(fin: true, rsv1: true, opcode: kind == .text ? .text : .binary, data: compressed)
     }
 }

@@ -15,6 +15,8 @@ struct WebSocketSession: Sendable {
     let configuration: PartyConfiguration
     /// The connection's place in its room's count, released when the session ends.
     let ticket: AdmissionTicket
+    /// permessage-deflate, when the handshake negotiated it.
+    var compression: ConnectionCompression?
 
     /// How the connection ended, for `onClose`.
     private struct Ending {
@@ -40,8 +42,9 @@ struct WebSocketSession: Sendable {
         do {
             try await asyncChannel.executeThenClose { inbound, outbound in
                 await withDiscardingTaskGroup { group in
+                    let compression = self.compression
                     group.addTask {
-                        await Self.write(connection, to: outbound)
+                        await Self.write(connection, to: outbound, compression: compression)
                     }
                     await withGracefulShutdownHandler {
                         await self.read(connection, slot: slot, from: inbound)
@@ -56,12 +59,21 @@ struct WebSocketSession: Sendable {
         connection.markClosed()
     }
 
-    /// Drains the connection's queue onto the wire, one flush per batch.
-    private static func write(_ connection: Connection, to outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>) async {
+    /// Drains the connection's queue onto the wire, one flush per batch, compressing messages
+    /// when permessage-deflate was negotiated.
+    private static func write(
+        _ connection: Connection,
+        to outbound: NIOAsyncChannelOutboundWriter<WebSocketFrame>,
+        compression: ConnectionCompression?
+    ) async {
         var batch = Deque<OutboundFrame>()
         while await connection.takeOutbound(&batch) {
             do {
-                try await outbound.write(contentsOf: batch.lazy.map(\.webSocketFrame))
+                if let compression {
+                    try await outbound.write(contentsOf: batch.lazy.map { $0.webSocketFrame(compressedBy: compression) })
+                } else {
+                    try await outbound.write(contentsOf: batch.lazy.map(\.webSocketFrame))
+                }
             } catch {
                 connection.markClosed()
                 break
@@ -93,7 +105,7 @@ struct WebSocketSession: Sendable {
     @discardableResult
     private func receive(_ driver: ConnectionDriver, iterator: inout NIOAsyncChannelInboundStream<WebSocketFrame>.AsyncIterator) async -> Ending {
         let connection = driver.connection
-        var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize)
+        var processor = InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize, inflater: compression?.inflater)
         var failure: Ending?
         let clock = configuration.connectionClock
         let rate = configuration.limits.messageRate
