@@ -12,6 +12,9 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Event loop threads of the load generator (one per core by default).")
     var threads: Int = System.coreCount
 
+    @Flag(help: "Offer permessage-deflate (as browsers do) and inflate the compressed messages that arrive.")
+    var deflate = false
+
     /// Checks the shared options; `rooms` decides whether the URL needs `{i}`.
     func validate(rooms: Int) throws {
         do {

@@ -51,7 +51,7 @@ struct Connect: AsyncParsableCommand {
         let target = try TargetURL(client.url)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: client.threads)
         let loops = Array(group.makeIterator())
-        let connector = Connector(target: target)
+        let connector = Connector(target: target, deflate: client.deflate)
         let deadline = NIODeadline.now() + timeAmount(seconds: timeout)
         let flags = HoldFlags()
 

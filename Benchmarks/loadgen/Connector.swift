@@ -4,6 +4,8 @@ import NIOPosix
 /// Opens WebSocket connections to one target, each on an event loop chosen by the caller.
 struct Connector: Sendable {
     let target: TargetURL
+    /// Whether connections offer permessage-deflate.
+    var deflate = false
 
     /// A connection attempt: `opened` succeeds once the 101 response was checked; `closed`
     /// always completes, when the socket is gone (or at once if it never existed).
@@ -39,7 +41,8 @@ struct Connector: Sendable {
                         handshakeDeadline: deadline,
                         seed: UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15 ^ UInt64.random(in: 1...UInt64.max),
                         opened: opened,
-                        closed: closed
+                        closed: closed,
+                        deflate: deflate
                     )
                     configure(handler)
                     try channel.pipeline.syncOperations.addHandler(handler)

@@ -102,7 +102,7 @@ struct Fanout: AsyncParsableCommand {
 
         // 1. Connect.
         log("opening \(config.totalClients) connections (\(rooms) rooms x \(clients)) to \(target.hostHeader)")
-        let connector = Connector(target: target)
+        let connector = Connector(target: target, deflate: client.deflate)
         let connectStart = monotonicNanoseconds()
         let attempts = await boundedConcurrently(count: config.totalClients, concurrency: client.concurrency) { index in
             let client = run.clients[index]

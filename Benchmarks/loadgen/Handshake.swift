@@ -16,13 +16,14 @@ enum Handshake {
         base64(sha1(Array((key + guid).utf8)))
     }
 
-    static func request(path: String, host: String, key: String) -> String {
+    static func request(path: String, host: String, key: String, deflate: Bool = false) -> String {
         "GET \(path) HTTP/1.1\r\n"
             + "Host: \(host)\r\n"
             + "Upgrade: websocket\r\n"
             + "Connection: Upgrade\r\n"
             + "Sec-WebSocket-Key: \(key)\r\n"
             + "Sec-WebSocket-Version: 13\r\n"
+            + (deflate ? "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" : "")
             + "\r\n"
     }
 

@@ -79,6 +79,9 @@ final class WebSocketClient: ChannelInboundHandler {
     /// Why this side closed the connection on its own (a protocol violation by the server).
     private(set) var protocolViolation: String?
 
+    /// Whether the handshake offers permessage-deflate.
+    private let deflate: Bool
+
     /// Largest server message accepted (the server's own limit is 1 MiB by default).
     static let maxMessageSize = 64 << 20
     /// Largest response head accepted during the handshake.
@@ -90,8 +93,10 @@ final class WebSocketClient: ChannelInboundHandler {
         handshakeDeadline: NIODeadline,
         seed: UInt64,
         opened: EventLoopPromise<Void>,
-        closed: EventLoopPromise<WebSocketCloseInfo>
+        closed: EventLoopPromise<WebSocketCloseInfo>,
+        deflate: Bool = false
     ) {
+        self.deflate = deflate
         self.requestPath = path
         self.hostHeader = hostHeader
         self.handshakeDeadline = handshakeDeadline
@@ -201,7 +206,7 @@ final class WebSocketClient: ChannelInboundHandler {
     private func sendHandshake(context: ChannelHandlerContext) {
         guard state == .idle else { return }
         state = .handshaking
-        let request = Handshake.request(path: requestPath, host: hostHeader, key: key)
+        let request = Handshake.request(path: requestPath, host: hostHeader, key: key, deflate: deflate)
         var buffer = context.channel.allocator.buffer(capacity: request.utf8.count)
         buffer.writeString(request)
         context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
@@ -282,6 +287,17 @@ final class WebSocketClient: ChannelInboundHandler {
                 let start = offset + headerLength
                 let payload = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
                 offset = start + length
+                if byte0 & 0x40 != 0 {
+                    // RSV1: a compressed message (permessage-deflate); the server never fragments one.
+                    guard deflate, byte0 & 0x80 != 0, let inflated = LoopInflater.current.inflate(payload) else {
+                        protocolError(context: context, "compressed frame that cannot be inflated")
+                        return offset
+                    }
+                    inflated.withUnsafeReadableBytes { bytes in
+                        handleFrame(context: context, fin: true, opcode: byte0 & 0x0F, payload: bytes, now: now)
+                    }
+                    continue
+                }
                 handleFrame(context: context, fin: byte0 & 0x80 != 0, opcode: byte0 & 0x0F, payload: payload, now: now)
             }
             return offset
