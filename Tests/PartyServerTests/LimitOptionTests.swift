@@ -52,20 +52,11 @@ struct LimitOptionTests {
     func messageOptionsApply() async throws {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("partyserver-cli-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
-        let port = Mutex<Int?>(nil)
-        let arguments = ["--port", "0", "--data-dir", dataDirectory, "--max-message-size", "200", "--no-compression"]
-        let process = try ChildProcess.spawn(executable, arguments: arguments) { line in
-            guard let range = line.range(of: "listening on http://127.0.0.1:") else { return }
-            let digits = line[range.upperBound...].prefix { $0.isNumber }
-            port.withLock { $0 = Int(digits) }
-        }
+        let (process, bound) = try await startPartyServerProcess(["--data-dir", dataDirectory, "--max-message-size", "200", "--no-compression"])
         defer {
             process.signalGroup(SIGKILL)
             process.reap()
         }
-        try await waitUntil(timeout: .seconds(30), "the server logged its URL") { port.withLock { $0 } != nil }
-        let bound = try #require(port.withLock { $0 })
-
         let socket = try await TestWebSocket.connect(
             port: bound, path: "/parties/echo/options", headers: [("Sec-WebSocket-Extensions", "permessage-deflate")]
         )
