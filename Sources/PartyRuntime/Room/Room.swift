@@ -88,7 +88,9 @@ public final class Room: Sendable {
     }
 
     /// Sends `message` to every open connection except `connection` itself (other connections that
-    /// reuse its id still receive it). Allocates nothing per call: the relay hot path.
+    /// reuse its id still receive it). The relay hot path: allocates nothing per call, except one
+    /// small shared slot for a message at or over the compression minimum size, so that it is
+    /// compressed once for all its recipients.
     public func broadcast(_ message: Message, excluding connection: Connection) {
         let frame = broadcastFrame(message)
         let sent = members.withLock { members in
