@@ -34,6 +34,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -57,12 +58,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Several nodes on one PostgreSQL: the PostgreSQL storage backend, schema migrations,
+        // node membership and room leases with fencing tokens.
+        .target(
+            name: "PartyCluster",
+            dependencies: [
+                "PartyRuntime",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The edge: HTTP and WebSocket over Hummingbird, keep-alive, TLS, authentication, the
         // session control API, metrics export and the application; re-exports the runtime.
         .target(
             name: "PartyServer",
             dependencies: [
                 "PartyRuntime",
+                "PartyCluster",
                 "PartyTime",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -190,6 +205,7 @@ let package = Package(
             name: "PartyServerTests",
             dependencies: [
                 "PartyRuntime",
+                "PartyCluster",
                 "PartyServer",
                 "PartyRooms",
                 "PartyServerTesting",
@@ -205,6 +221,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -61,11 +61,11 @@ extension StorageTests {
     func durabilityPragma() async throws {
         for (durability, expected) in [(StorageDurability.full, 2), (.normal, 1)] {
             try await StorageFixture.withEngine(StorageConfiguration(durability: durability)) { engine, _ in
-                let synchronous = try await engine.database.writeWithoutTransaction { db in
+                let synchronous = try await #require(engine.sqlite).database.writeWithoutTransaction { db in
                     try Int.fetchOne(db, sql: "PRAGMA synchronous")
                 }
                 #expect(synchronous == expected, "durability \(durability)")
-                let journal = try await engine.database.writeWithoutTransaction { db in
+                let journal = try await #require(engine.sqlite).database.writeWithoutTransaction { db in
                     try String.fetchOne(db, sql: "PRAGMA journal_mode")
                 }
                 #expect(journal == "wal")

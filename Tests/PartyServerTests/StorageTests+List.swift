@@ -116,7 +116,7 @@ extension StorageTests {
         try await StorageFixture.withEngine { engine, _ in
             for order in ["ASC", "DESC"] {
                 let sql = "SELECT key, value, encoding FROM kv WHERE \(StorageSchema.ofRoom) AND key >= ? AND key < ? ORDER BY key \(order) LIMIT ?"
-                let plan = try engine.database.read { db in
+                let plan = try #require(engine.sqlite).database.read { db in
                     try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: [Data("s".utf8), Data("r".utf8), Data("a".utf8), Data("b".utf8), 10])
                         .map { $0["detail"] as String }
                         .joined(separator: "; ")

@@ -56,7 +56,7 @@ struct StorageTests {
             try await room.put("json", ["x": 1])
             #expect(try await room.get("blob", as: Data.self) == bytes)
 
-            let rows = try engine.database.read { db in
+            let rows = try #require(engine.sqlite).database.read { db in
                 try Row.fetchAll(db, sql: "SELECT key, value, encoding FROM kv ORDER BY key")
             }
             #expect(rows.count == 2)

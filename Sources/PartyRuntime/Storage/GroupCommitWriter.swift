@@ -1,4 +1,3 @@
-import GRDB
 import Logging
 import Synchronization
 
@@ -43,7 +42,7 @@ final class GroupCommitWriter: Sendable {
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    private let database: any DatabaseWriter
+    private let backend: any StorageBackend
     private let logger: Logger
     private let onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
     private let state = Mutex(State())
@@ -55,13 +54,13 @@ final class GroupCommitWriter: Sendable {
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
 
-    /// Creates a writer for `database`; `onCommit` is told about every committed transaction.
+    /// Creates a writer for `backend`; `onCommit` is told about every committed transaction.
     init(
-        database: any DatabaseWriter,
+        backend: any StorageBackend,
         logger: Logger,
         onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
     ) {
-        self.database = database
+        self.backend = backend
         self.logger = logger
         self.onCommit = onCommit
     }
@@ -168,104 +167,15 @@ final class GroupCommitWriter: Sendable {
         }
     }
 
-    /// Commits `submissions` in one transaction, each in its own savepoint; one outcome per
-    /// submission.
-    ///
-    /// When a submission's own data ends the transaction (SQLite rolls the whole transaction back
-    /// on `SQLITE_FULL` for most statements), that submission fails and the others are committed
-    /// again without it, so one write that does not fit does not fail its neighbours. An error of
-    /// the database itself (I/O, corruption, a failed commit) fails every remaining submission.
+    /// Commits `submissions` through the backend and reports the round to `onCommit`.
     func commit(_ submissions: [StorageSubmission]) async -> [Outcome] {
-        var outcomes = [Outcome](repeating: .failure(.closed), count: submissions.count)
-        var remaining = Array(submissions.indices)
-        while !remaining.isEmpty {
-            let round = remaining.map { submissions[$0] }
-            do {
-                let (results, duration) = try await database.writeWithoutTransaction { db in
-                    let clock = ContinuousClock()
-                    let start = clock.now
-                    var results: [Outcome] = []
-                    results.reserveCapacity(round.count)
-                    // Owners with a failed submission in this round: their later ones fail too.
-                    var failedOwners: [ObjectIdentifier: StorageError] = [:]
-                    try db.inTransaction(.immediate) {
-                        for (position, submission) in round.enumerated() {
-                            if let owner = submission.owner {
-                                if let failure = failedOwners[owner.id] {
-                                    results.append(.failure(.roomReset(failure.description)))
-                                    continue
-                                }
-                                guard owner.isCurrent else {
-                                    results.append(.failure(.roomReset("an earlier write of the room failed")))
-                                    continue
-                                }
-                            }
-                            let result = try Self.apply(submission, at: position, to: db)
-                            if case .failure(let error) = result, let owner = submission.owner { failedOwners[owner.id] = error }
-                            results.append(result)
-                        }
-                        return .commit
-                    }
-                    return (results, start.duration(to: clock.now))
-                }
-                for (index, result) in zip(remaining, results) { outcomes[index] = result }
-                onCommit?(round.count, duration)
-                return outcomes
-            } catch let failure as SubmissionEndedTransaction {
-                let index = remaining.remove(at: failure.position)
-                let error = StorageError(database: failure.error)
-                outcomes[index] = .failure(error)
-                let submission = submissions[index]
-                // A room's own write: the room logs its reset with the cause.
-                logger.log(level: submission.owner == nil ? .warning : .debug, "storage write failed", metadata: [
-                    "server": "\(StorageCodec.string(submission.server))",
-                    "room": "\(StorageCodec.string(submission.room).prefix(200))",
-                    "error": "\(failure.error)",
-                ])
-                // The room's later submissions of this round were made on top of the failed one.
-                if let owner = submission.owner {
-                    remaining.removeAll { later in
-                        guard later > index, submissions[later].owner?.id == owner.id else { return false }
-                        outcomes[later] = .failure(.roomReset(error.description))
-                        return true
-                    }
-                }
-            } catch {
-                logger.error(
-                    "storage transaction failed",
-                    metadata: ["submissions": "\(remaining.count)", "error": "\(error)"]
-                )
-                for index in remaining { outcomes[index] = .failure(StorageError(database: error)) }
-                return outcomes
-            }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let outcomes = await backend.commit(submissions)
+        let committed = outcomes.reduce(0) { count, outcome in
+            if case .success = outcome { count + 1 } else { count }
         }
+        if committed > 0 { onCommit?(committed, start.duration(to: clock.now)) }
         return outcomes
     }
-
-    /// Runs one submission in a savepoint. Returns its outcome when the transaction can go on;
-    /// throws when the transaction cannot: ``SubmissionEndedTransaction`` when the submission's
-    /// data caused it, the database error itself otherwise.
-    private static func apply(_ submission: StorageSubmission, at position: Int, to db: Database) throws -> Outcome {
-        try db.execute(sql: "SAVEPOINT submission")
-        do {
-            let deleted = try submission.apply(to: db)
-            try db.execute(sql: "RELEASE SAVEPOINT submission")
-            return .success(deleted)
-        } catch {
-            if StorageError.endsTransaction(error) { throw error }
-            // SQLite undid the failed statement, and sometimes the whole transaction.
-            guard db.isInsideTransaction else { throw SubmissionEndedTransaction(position: position, error: error) }
-            try db.execute(sql: "ROLLBACK TO SAVEPOINT submission")
-            try db.execute(sql: "RELEASE SAVEPOINT submission")
-            return .failure(StorageError(database: error))
-        }
-    }
-}
-
-/// Thrown out of a commit round when one submission's data (not the database) ended the
-/// transaction; the round is retried without it.
-private struct SubmissionEndedTransaction: Error {
-    /// The submission's position in the round.
-    let position: Int
-    let error: any Error
 }

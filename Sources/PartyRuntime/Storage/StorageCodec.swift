@@ -9,7 +9,7 @@ package enum StoredEncoding: Int, Sendable {
 }
 
 /// Checks keys and values against the configured limits and converts them to stored bytes.
-struct StorageCodec: Sendable {
+package struct StorageCodec: Sendable {
     /// Largest key in UTF-8 bytes.
     let maxKeyBytes: Int
     /// Largest encoded value in bytes.
@@ -63,7 +63,7 @@ struct StorageCodec: Sendable {
     }
 
     /// A stored key's string.
-    static func string(_ key: Data) -> String {
+    package static func string(_ key: Data) -> String {
         String(decoding: key, as: UTF8.self)
     }
 }

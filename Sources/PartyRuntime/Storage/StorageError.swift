@@ -22,6 +22,10 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// reset: its writes that were not yet durable were discarded with its instance, and storage
     /// calls of that instance fail. The next event starts a new instance from stored state.
     case roomReset(String)
+    /// This node no longer holds the room's lease (several nodes on one database): another node
+    /// took the room over, or the lease could not be renewed in time. Nothing was stored; the
+    /// room stops here and its next event goes to the node that owns it.
+    case fenced(String)
 
     /// A sentence that says what happened and what to do.
     public var description: String {
@@ -46,6 +50,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             "the transaction was rolled back or has ended; start a new transaction"
         case .roomReset(let cause):
             "the room was reset after a failed write (\(cause)); nothing from this call was stored, and the room starts again from its stored state with its next event"
+        case .fenced(let cause):
+            "this node no longer owns the room (\(cause)); nothing from this call was stored, and the room's next event goes to its owner"
         }
     }
 

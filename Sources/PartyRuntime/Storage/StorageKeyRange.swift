@@ -1,13 +1,13 @@
 import Foundation
 
 /// The keys a `list` call selects, as a range of key bytes that the primary key index serves.
-struct StorageKeyRange: Sendable {
+package struct StorageKeyRange: Sendable {
     /// Smallest selected key, or `nil` for no lower bound.
-    private(set) var lower: Data?
+    package private(set) var lower: Data?
     /// Whether `lower` itself is selected.
-    private(set) var lowerIsInclusive = true
+    package private(set) var lowerIsInclusive = true
     /// First key past the range (exclusive), or `nil` for no upper bound.
-    private(set) var upper: Data?
+    package private(set) var upper: Data?
 
     /// The range of keys that start with `prefix`, are at least `start`, greater than
     /// `startAfter` and less than `end`; every bound is optional.
@@ -23,7 +23,7 @@ struct StorageKeyRange: Sendable {
     }
 
     /// Whether no key can be in the range.
-    var isEmpty: Bool {
+    package var isEmpty: Bool {
         guard let lower, let upper else { return false }
         return !lower.lexicographicallyPrecedes(upper)
     }

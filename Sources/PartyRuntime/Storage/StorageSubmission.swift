@@ -4,14 +4,14 @@ import GRDB
 /// One write of one room: operations applied in order, atomically, within one group commit.
 package struct StorageSubmission: Sendable {
     /// The server's route name as UTF-8 bytes.
-    let server: Data
+    package let server: Data
     /// The room name as UTF-8 bytes.
-    let room: Data
+    package let room: Data
     /// What to do, in order.
-    var operations: [StorageOperation]
+    package var operations: [StorageOperation]
     /// The room write buffer the submission belongs to, if any: it is skipped once a failed
     /// write has reset that room, and fails when an earlier one of the same owner failed in its round.
-    var owner: SubmissionOwner?
+    package var owner: SubmissionOwner?
 
     package init(server: Data, room: Data, operations: [StorageOperation], owner: SubmissionOwner? = nil) {
         self.server = server
@@ -58,10 +58,10 @@ package struct SubmissionOwner: Sendable {
     let epoch: UInt64
 
     /// Whether no failed write reset the room since the submission was sealed.
-    var isCurrent: Bool { buffer.isCurrent(epoch) }
+    package var isCurrent: Bool { buffer.isCurrent(epoch) }
 
     /// Identifies the buffer within a commit round.
-    var id: ObjectIdentifier { ObjectIdentifier(buffer) }
+    package var id: ObjectIdentifier { ObjectIdentifier(buffer) }
 }
 
 /// One change within a ``StorageSubmission``.

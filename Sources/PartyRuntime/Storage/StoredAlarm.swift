@@ -25,5 +25,5 @@ package struct StoredAlarm: Sendable, Equatable {
     }
 
     /// Milliseconds since 1970 as stored.
-    var atMilliseconds: Int64 { Self.milliseconds(at) }
+    package var atMilliseconds: Int64 { Self.milliseconds(at) }
 }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 import Logging
 
 /// The worker accounts of a data directory: create, list, revoke, and check credentials.
@@ -38,12 +37,8 @@ public final class WorkerAccounts: Sendable {
         let hash = Self.hash(credentials.secret)
         let created = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         do {
-            try await engine.write { db in
-                try db.execute(
-                    sql: "INSERT INTO workers (id, name, secret_hash, created_ms) VALUES (?, ?, ?, ?)",
-                    arguments: [credentials.id, name, hash, created]
-                )
-            }
+            try engine.checkOpen()
+            try await engine.backend.insertWorker(WorkerRow(id: credentials.id, name: name, secretHash: hash, createdMilliseconds: created, revokedMilliseconds: nil))
         } catch {
             throw .storage(error)
         }
@@ -55,10 +50,8 @@ public final class WorkerAccounts: Sendable {
     public func revoke(id: String) async throws(WorkerAccountError) -> Bool {
         let revoked = Int64((Date().timeIntervalSince1970 * 1000).rounded())
         do {
-            return try await engine.write { db in
-                try db.execute(sql: "UPDATE workers SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL", arguments: [revoked, id])
-                return db.changesCount > 0
-            }
+            try engine.checkOpen()
+            return try await engine.backend.revokeWorker(id: id, atMilliseconds: revoked)
         } catch {
             throw .storage(error)
         }
@@ -67,9 +60,8 @@ public final class WorkerAccounts: Sendable {
     /// Every account, oldest first.
     public func list() async throws(WorkerAccountError) -> [WorkerAccount] {
         do {
-            return try await engine.read { db in
-                try Row.fetchAll(db, sql: "SELECT id, name, created_ms, revoked_ms FROM workers ORDER BY created_ms, id").map(Self.account)
-            }
+            try engine.checkOpen()
+            return try await engine.backend.workers().map(Self.account)
         } catch {
             throw .storage(error)
         }
@@ -80,28 +72,25 @@ public final class WorkerAccounts: Sendable {
     public func authenticate(_ credentials: WorkerCredentials) async throws(WorkerAccountError) -> WorkerAccount? {
         guard credentials.id.hasPrefix("wk_"), credentials.id.count <= 64, credentials.secret.count <= 256 else { return nil }
         let id = credentials.id
-        let found: (WorkerAccount, Data)?
+        let found: WorkerRow?
         do {
-            found = try await engine.read { db in
-                try Row.fetchOne(db, sql: "SELECT id, name, created_ms, revoked_ms, secret_hash FROM workers WHERE id = ?", arguments: [id])
-                    .map { (Self.account($0), $0["secret_hash"]) }
-            }
+            try engine.checkOpen()
+            found = try await engine.backend.worker(id: id)
         } catch {
             throw .storage(error)
         }
-        guard let (account, hash) = found, Self.equalInConstantTime(hash, Self.hash(credentials.secret)) else { return nil }
-        return account.revokedAt == nil ? account : nil
+        guard let found, Self.equalInConstantTime(found.secretHash, Self.hash(credentials.secret)) else { return nil }
+        return found.revokedMilliseconds == nil ? Self.account(found) : nil
     }
 
     // MARK: Helpers
 
-    private static func account(_ row: Row) -> WorkerAccount {
-        let revoked: Int64? = row["revoked_ms"]
-        return WorkerAccount(
-            id: row["id"],
-            name: row["name"],
-            createdAt: Date(timeIntervalSince1970: Double(row["created_ms"] as Int64) / 1000),
-            revokedAt: revoked.map { Date(timeIntervalSince1970: Double($0) / 1000) }
+    private static func account(_ row: WorkerRow) -> WorkerAccount {
+        WorkerAccount(
+            id: row.id,
+            name: row.name,
+            createdAt: Date(timeIntervalSince1970: Double(row.createdMilliseconds) / 1000),
+            revokedAt: row.revokedMilliseconds.map { Date(timeIntervalSince1970: Double($0) / 1000) }
         )
     }
 
