@@ -14,8 +14,14 @@ package final class EdgeServices: Sendable {
     package let liveness: LivenessSweeper
     /// The metrics `GET /metrics` renders.
     package let metricsExport: PrometheusCollectorRegistry
+    /// This process as a node of a cluster, or `nil` on its own.
+    package let cluster: ClusterNode?
 
-    package init(registry: RoomRegistry, directory: RoomDirectory, workers: WorkerAccounts, liveness: LivenessSweeper, metricsExport: PrometheusCollectorRegistry) {
+    package init(
+        registry: RoomRegistry, directory: RoomDirectory, workers: WorkerAccounts, liveness: LivenessSweeper,
+        metricsExport: PrometheusCollectorRegistry, cluster: ClusterNode? = nil
+    ) {
+        self.cluster = cluster
         self.registry = registry
         self.directory = directory
         self.workers = workers

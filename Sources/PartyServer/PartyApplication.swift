@@ -74,12 +74,7 @@ public final class PartyApplication: Service, Sendable {
         let routeNames = registrations.map(\.routeName)
         let metricsExport = PrometheusCollectorRegistry()
         let metrics = PartyMetrics(routeNames: routeNames, factory: PrometheusExport.factory(metricsExport))
-        let engine = try StorageEngine(
-            directory: configuration.dataDirectory,
-            configuration: configuration.storage,
-            logger: logger,
-            onCommit: { submissions, duration in metrics.recordCommit(submissions: submissions, duration: duration) }
-        )
+        let (engine, cluster) = try await openStorage(metrics: metrics)
         let limits = configuration.limits.fitted(toOpenFileLimit: ServerLimits.openFileLimit)
         if limits.maxConnections < configuration.limits.maxConnections {
             logger.info(
@@ -91,13 +86,14 @@ public final class PartyApplication: Service, Sendable {
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
             limits: limits, activations: directory,
-            sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max
+            sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max,
+            ownership: cluster?.ownership ?? LocalOwnership()
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         let edge = EdgeServices(
             registry: registry, directory: directory, workers: WorkerAccounts(engine: engine),
             liveness: LivenessSweeper(keepAlive: configuration.keepAlive, idleTimeout: limits.idleTimeout, clock: configuration.connectionClock, logger: logger),
-            metricsExport: metricsExport
+            metricsExport: metricsExport, cluster: cluster
         )
         runningEdge.withLock { $0 = edge }
         defer { runningEdge.withLock { $0 = nil } }
@@ -137,6 +133,7 @@ public final class PartyApplication: Service, Sendable {
             ),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
+                if let cluster { await Self.join(cluster, port: port, logger: logger) }
                 logger.notice(
                     "PartyServer listening on \(scheme)://\(configuration.host):\(port)",
                     metadata: ["servers": .string(registry.registrations.keys.sorted().joined(separator: ","))]
@@ -150,7 +147,11 @@ public final class PartyApplication: Service, Sendable {
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
             group.addTask { await edge.liveness.run() }
             group.addTask { await directory.timers.run { timer in await rooms.timerFired(timer) } }
+            if let cluster {
+                group.addTask { await cluster.run(registry: registry, servers: Set(routeNames)) }
+            }
             defer {
+                cluster?.stop()
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
                 edge.liveness.stop()
@@ -158,6 +159,7 @@ public final class PartyApplication: Service, Sendable {
             }
             try await application.run()
         }
+        await cluster?.leave()
         let hibernated = await registry.hibernateAll()
         // Spawned rooms outlive the process: their records keep their last activity.
         var lastActivity: [RoomKey: Date] = [:]
@@ -167,6 +169,7 @@ public final class PartyApplication: Service, Sendable {
         directory.shutDown(lastActivity: lastActivity)
         await directory.journal.close()
         await engine.close()
+        await cluster?.close()
         logger.notice("PartyServer stopped", metadata: ["hibernated": "\(hibernated)"])
     }
 

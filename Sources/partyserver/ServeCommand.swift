@@ -79,6 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Limits")
     var limits: LimitOptions
 
+    @OptionGroup(title: "Several nodes on one PostgreSQL database")
+    var cluster: ClusterOptions
+
     /// Rejects option values the server cannot use, with a message naming the option.
     func validate() throws {
         guard (0...65535).contains(port) else {
@@ -156,6 +159,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.jwt = JWTAuthentication(keys: keys, issuer: tokens.jwtIssuer, audience: tokens.jwtAudience)
         }
         limits.apply(to: &configuration)
+        configuration.cluster = try cluster.configuration(environment: ProcessInfo.processInfo.environment)
         let logger = Logger(label: "partyserver")
         if configuration.control.isHTTPEnabled {
             logger.notice("session control API enabled", metadata: ["path": "/\(configuration.control.prefix)/"])

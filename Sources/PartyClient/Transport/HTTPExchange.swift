@@ -5,24 +5,41 @@ import NIOPosix
 import NIOSSL
 
 /// One HTTP/1.1 request and its response over a fresh connection (`Connection: close`), for `fetch`.
-enum HTTPExchange {
+package enum HTTPExchange {
     /// Everything one request needs.
-    struct Request: Sendable {
-        var host: String
-        var port: Int
-        var authority: String
-        var tls: NIOSSLContext?
-        var method: String
-        var target: String
+    package struct Request: Sendable {
+        package var host: String
+        package var port: Int
+        package var authority: String
+        package var tls: NIOSSLContext?
+        package var method: String
+        package var target: String
         /// Extra headers (already validated).
-        var headers: [(String, String)]
-        var body: Data?
-        var maxResponseSize: Int
-        var connectTimeout: Duration
+        package var headers: [(String, String)]
+        package var body: Data?
+        package var maxResponseSize: Int
+        package var connectTimeout: Duration
+
+        /// A request with every part given.
+        package init(
+            host: String, port: Int, authority: String, tls: NIOSSLContext?, method: String, target: String,
+            headers: [(String, String)], body: Data?, maxResponseSize: Int, connectTimeout: Duration
+        ) {
+            self.host = host
+            self.port = port
+            self.authority = authority
+            self.tls = tls
+            self.method = method
+            self.target = target
+            self.headers = headers
+            self.body = body
+            self.maxResponseSize = maxResponseSize
+            self.connectTimeout = connectTimeout
+        }
     }
 
     /// Sends `request` and reads the whole response. Cancelling the task closes the connection.
-    static func perform(_ request: Request) async throws -> PartyFetchResponse {
+    package static func perform(_ request: Request) async throws -> PartyFetchResponse {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let slot = ChannelSlot()
         let response = loop.makePromise(of: PartyFetchResponse.self)

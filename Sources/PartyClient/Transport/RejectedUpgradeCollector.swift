@@ -3,8 +3,8 @@ import NIOHTTP1
 
 /// Collects the response to an upgrade request that the server refused (any status but 101):
 /// its status and up to `limit` bytes of body, then closes the connection.
-final class RejectedUpgradeCollector: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
+package final class RejectedUpgradeCollector: ChannelInboundHandler, RemovableChannelHandler {
+    package typealias InboundIn = HTTPClientResponsePart
 
     private let promise: EventLoopPromise<(status: Int, body: String)>
     private let limit: Int
@@ -12,13 +12,13 @@ final class RejectedUpgradeCollector: ChannelInboundHandler, RemovableChannelHan
     private var body: ByteBuffer
 
     /// Completes `promise` with the response once it ended or the connection closed.
-    init(promise: EventLoopPromise<(status: Int, body: String)>, limit: Int = 4_096) {
+    package init(promise: EventLoopPromise<(status: Int, body: String)>, limit: Int = 4_096) {
         self.promise = promise
         self.limit = limit
         self.body = ByteBuffer()
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+    package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
             status = Int(head.status.code)
@@ -30,12 +30,12 @@ final class RejectedUpgradeCollector: ChannelInboundHandler, RemovableChannelHan
         }
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
+    package func channelInactive(context: ChannelHandlerContext) {
         finish(context: context)
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+    package func errorCaught(context: ChannelHandlerContext, error: any Error) {
         finish(context: context)
     }
 

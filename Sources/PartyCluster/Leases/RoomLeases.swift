@@ -38,8 +38,9 @@ package final class RoomLeases: Sendable {
 
     /// The outcome of ``acquire(server:room:)``.
     package enum Acquisition: Sendable, Equatable {
-        /// This node holds the lease with this fencing token.
-        case acquired(token: Int64)
+        /// This node holds the lease with this fencing token; `previous` held it before (nil
+        /// for a room never leased).
+        case acquired(token: Int64, previous: String?)
         /// Another node holds a lease that has not expired; its id and advertised address.
         case heldElsewhere(node: String, address: String?)
     }
@@ -77,18 +78,19 @@ package final class RoomLeases: Sendable {
         let sent = elapsed()
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let granted = try await database.query("""
+            WITH before AS (SELECT node_id FROM party_room_leases WHERE server = \(server) AND room = \(room))
             INSERT INTO party_room_leases AS lease (server, room, node_id, token, expires_at)
             VALUES (\(server), \(room), \(nodeID), 1, now() + make_interval(secs => \(seconds)))
             ON CONFLICT (server, room) DO UPDATE
                 SET node_id = EXCLUDED.node_id, token = lease.token + 1, expires_at = EXCLUDED.expires_at
                 WHERE lease.expires_at <= now() OR lease.node_id = EXCLUDED.node_id
-            RETURNING token
+            RETURNING token, (SELECT node_id FROM before)
             """)
         if let row = granted.first {
-            let token = try PostgresStorageBackend.decode(row, Int64.self)
+            let (token, previous) = try PostgresStorageBackend.decode(row, (Int64, String?).self)
             held.withLock { $0[RoomKey(server: server, name: room)] = Held(token: token, validUntil: sent + duration - margin) }
             logger.debug("room lease acquired", metadata: ["room": "\(server)/\(room)", "token": "\(token)"])
-            return .acquired(token: token)
+            return .acquired(token: token, previous: previous)
         }
         let holder = try await database.query("""
             SELECT lease.node_id, node.address FROM party_room_leases lease
@@ -101,6 +103,28 @@ package final class RoomLeases: Sendable {
         }
         let (node, address) = try PostgresStorageBackend.decode(row, (String, String?).self)
         return .heldElsewhere(node: node, address: address)
+    }
+
+    /// The node holding an unexpired lease on the room, or `nil` when nobody does.
+    package func holder(server: String, room: String) async throws(StorageError) -> String? {
+        let rows = try await database.query("""
+            SELECT node_id FROM party_room_leases WHERE server = \(server) AND room = \(room) AND expires_at > now()
+            """)
+        return try rows.first.map { row throws(StorageError) in try PostgresStorageBackend.decode(row, String.self) }
+    }
+
+    /// The rooms whose lease this node holds.
+    package var heldRooms: [RoomKey] { held.withLock { Array($0.keys) } }
+
+    /// Forgets and returns the leases this node can no longer trust (not renewed in time): their
+    /// rooms must stop here.
+    package func dropExpired() -> [RoomKey] {
+        let now = elapsed()
+        return held.withLock { held in
+            let expired = held.filter { $0.value.validUntil <= now }.map(\.key)
+            for key in expired { held[key] = nil }
+            return expired
+        }
     }
 
     /// Renews every lease this node holds, in one statement; returns the rooms whose lease was

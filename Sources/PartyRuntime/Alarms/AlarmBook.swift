@@ -59,7 +59,13 @@ package final class AlarmBook: Sendable {
     /// Loads every stored alarm of the given server types and schedules it (due ones fire as soon
     /// as the scheduler runs). Returns how many were scheduled.
     package func load(servers: Set<String>) async throws(StorageError) -> Int {
-        let stored = try await engine.loadAlarms()
+        adopt(try await engine.loadAlarms(), servers: servers, skipping: { _ in false })
+    }
+
+    /// Schedules the stored alarms of `servers` that the book does not hold and `skipping` does
+    /// not exclude (several nodes: alarms of rooms another node ran, found by a sweep). Returns
+    /// how many were scheduled.
+    package func adopt(_ stored: [StoredAlarm], servers: Set<String>, skipping: (RoomKey) -> Bool) -> Int {
         var scheduled = 0
         for alarm in stored {
             guard servers.contains(alarm.server) else {
@@ -67,12 +73,35 @@ package final class AlarmBook: Sendable {
                 continue
             }
             let key = RoomKey(server: alarm.server, name: alarm.room)
+            guard !skipping(key) else { continue }
             let entry = Entry(at: alarm.at, retryCount: alarm.retryCount, generation: nextGeneration())
-            entries.withLock { $0[key] = entry }
+            let added = entries.withLock { entries in
+                guard entries[key] == nil else { return false }
+                entries[key] = entry
+                return true
+            }
+            guard added else { continue }
             scheduler.schedule(key, at: alarm.at)
             scheduled += 1
         }
         return scheduled
+    }
+
+    /// Drops `key`'s alarm from this node's book without touching the stored alarm (another
+    /// node owns the room and fires it).
+    package func forget(_ key: RoomKey) {
+        let removed = entries.withLock { entries in
+            guard entries[key]?.running != true else { return false }
+            entries[key] = nil
+            return true
+        }
+        if removed { scheduler.cancel(key) }
+    }
+
+    /// Fires `key`'s alarm again at `date` (its room could not be located; the database is unreachable).
+    package func postpone(_ key: RoomKey, until date: Date) {
+        let present = entries.withLock { $0[key].map { !$0.running } ?? false }
+        if present { scheduler.schedule(key, at: date) }
     }
 
     /// The pending alarm of `key` (`nil` while it runs, unless replaced).

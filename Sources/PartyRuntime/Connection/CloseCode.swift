@@ -22,6 +22,8 @@ public enum CloseCode {
     public static let internalError = 1011
     /// 1013: try again later (a limit kept the room from starting for a new connection).
     public static let tryAgainLater = 1013
+    /// The room moved to another node, or this node is leaving a cluster: reconnect.
+    public static let serviceRestart = 1012
 
     /// Whether `code` may appear in a close frame sent by a peer.
     public static func isValidOnWire(_ code: Int) -> Bool {

@@ -31,6 +31,8 @@ package final class PartyMetrics: Sendable {
     package let storageWrites: CoreMetrics.Counter
     /// Time each storage transaction took, fsync included.
     package let storageCommitLatency: CoreMetrics.Timer
+    /// A cluster node's leases and forwarding.
+    package let cluster: ClusterMetrics
     /// Per-server-type metrics by route name.
     private let servers: [String: ServerMetrics]
 
@@ -49,6 +51,7 @@ package final class PartyMetrics: Sendable {
         storageCommits = CoreMetrics.Counter(label: "partyserver_storage_commits_total", factory: factory)
         storageWrites = CoreMetrics.Counter(label: "partyserver_storage_writes_total", factory: factory)
         storageCommitLatency = CoreMetrics.Timer(label: PartyMetrics.commitSecondsLabel, factory: factory)
+        cluster = ClusterMetrics(factory: factory)
         var servers: [String: ServerMetrics] = [:]
         for name in routeNames {
             servers[name] = ServerMetrics(routeName: name, factory: factory)

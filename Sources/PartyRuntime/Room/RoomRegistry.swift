@@ -1,3 +1,4 @@
+import Foundation
 import CoreMetrics
 import Logging
 import Synchronization
@@ -84,6 +85,19 @@ package final class RoomRegistry: Sendable {
     /// A room's alarm came due: wake the room and run `onAlarm`, then consume or retry the alarm.
     package func fireAlarm(_ key: RoomKey) async {
         guard let registration = registrations[key.server] else { return }
+        switch await services.ownership.locate(key, placing: false) {
+        case .local:
+            break
+        case .remote(let node, _):
+            // Its owner fires it.
+            services.alarms.forget(key)
+            logger.debug("alarm left to the room's owner", metadata: ["room": "\(key)", "owner": "\(node)"])
+            return
+        case .unavailable(let reason):
+            services.alarms.postpone(key, until: services.clock.now.addingTimeInterval(1))
+            logger.warning("alarm postponed: the room's owner cannot be decided", metadata: ["room": "\(key)", "reason": "\(reason)"])
+            return
+        }
         guard let run = services.alarms.beginRun(key) else { return }
         let slot = checkOut(registration, name: key.name)
         defer { checkIn(slot) }

@@ -17,6 +17,8 @@ package final class RoomServices: Sendable {
     package let admission: Admission
     /// Where activations are recorded (the control API's directory, or `LocalActivations`).
     package let activations: any RoomActivations
+    /// Which node serves each room (every room is local without a cluster).
+    package let ownership: any RoomOwnership
     /// Smallest broadcast message given a `SharedEncoding` (the compression minimum size), or
     /// `Int.max` when nothing is encoded per connection.
     package let sharedEncodingMinimumSize: Int
@@ -24,8 +26,9 @@ package final class RoomServices: Sendable {
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
         limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations(),
-        sharedEncodingMinimumSize: Int = .max
+        sharedEncodingMinimumSize: Int = .max, ownership: any RoomOwnership = LocalOwnership()
     ) {
+        self.ownership = ownership
         self.sharedEncodingMinimumSize = sharedEncodingMinimumSize
         self.engine = engine
         self.clock = clock

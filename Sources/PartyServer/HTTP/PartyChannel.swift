@@ -15,6 +15,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     /// What the upgrade negotiation produced.
     enum UpgradeResult: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
+        case relay(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, RelaySession)
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, PartyRuntime.Response)
     }
@@ -85,6 +86,8 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
                         decision.withLockedValue { $0 = result }
+                        // A relayed connection is not compressed on this hop.
+                        if case .relay = result { return HTTPHeaders() }
                         guard case .accept = result else { return nil }
                         guard let (agreed, answer) = front.compression?.negotiate(head.headers) else { return HTTPHeaders() }
                         compression.withLockedValue { $0 = agreed }
@@ -96,10 +99,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     channel.eventLoop.makeCompletedFuture {
                         // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
                         channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
-                        guard case .accept(var session)? = decision.withLockedValue({ $0 }) else {
-                            throw ChannelError.inappropriateOperationForState
-                        }
-                        session.compression = compression.withLockedValue { $0 }
+                        let accepted = decision.withLockedValue { $0 }
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
                         try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                         limits.activity.phase = .webSocket
@@ -107,7 +107,15 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                             wrappingChannelSynchronously: channel,
                             configuration: .init(isOutboundHalfClosureEnabled: true)
                         )
-                        return UpgradeResult.websocket(asyncChannel, session)
+                        switch accepted {
+                        case .accept(var session)?:
+                            session.compression = compression.withLockedValue { $0 }
+                            return UpgradeResult.websocket(asyncChannel, session)
+                        case .relay(let relay)?:
+                            return UpgradeResult.relay(asyncChannel, relay)
+                        default:
+                            throw ChannelError.inappropriateOperationForState
+                        }
                     }
                 }
             )
@@ -169,6 +177,8 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 await Self.write(response, to: http, logger: logger)
             case .websocket(let webSocket, let session):
                 await session.run(webSocket)
+            case .relay(let webSocket, let relay):
+                await relay.run(webSocket)
             }
         } catch {
             // `HTTPParseErrorHandler` logged the request that was not HTTP, or was cut off.

@@ -1,3 +1,4 @@
+import PartyCluster
 /// Configuration of a PartyServer application; every field has a documented default.
 public struct PartyConfiguration: Sendable {
     /// Address to bind. Default `127.0.0.1`.
@@ -50,6 +51,11 @@ public struct PartyConfiguration: Sendable {
     /// The session control API (`/_party/…`, off without an API key) and room limits. Default
     /// `ControlConfiguration()`.
     public var control: ControlConfiguration
+    /// Several nodes on one PostgreSQL database, or `nil` (the default) for one process with the
+    /// data directory's SQLite database. With it, storage, snapshots, alarms, worker accounts and
+    /// control records live in PostgreSQL, each room is served by the node holding its lease,
+    /// and requests reaching another node are forwarded there.
+    public var cluster: ClusterConfiguration?
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -74,7 +80,8 @@ public struct PartyConfiguration: Sendable {
         limits: ServerLimits = ServerLimits(),
         keepAlive: KeepAlive? = KeepAlive(),
         connectionClock: any PartyClock = SystemClock(),
-        control: ControlConfiguration = ControlConfiguration()
+        control: ControlConfiguration = ControlConfiguration(),
+        cluster: ClusterConfiguration? = nil
     ) {
         self.host = host
         self.port = port
@@ -98,5 +105,6 @@ public struct PartyConfiguration: Sendable {
         self.keepAlive = keepAlive
         self.connectionClock = connectionClock
         self.control = control
+        self.cluster = cluster
     }
 }

@@ -31,6 +31,8 @@ struct PartyFront: Sendable {
     enum UpgradeDecision: Sendable {
         case accept(WebSocketSession)
         case reject(Response)
+        /// The room is served by another node: relay the connection there.
+        case relay(RelaySession)
     }
 
     // MARK: Routing
@@ -81,6 +83,16 @@ struct PartyFront: Sendable {
         } else {
             connectionID = UUID().uuidString
         }
+        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
+        switch await location(of: key, headers: headers) {
+        case nil, .local?:
+            break
+        case .remote(let node, let address)?:
+            return await relay(target: target, headers: headers, key: key, to: node, at: address)
+        case .unavailable(let reason)?:
+            logger.warning("refused WebSocket upgrade: the room's node is unknown", metadata: ["room": "\(key)", "reason": "\(reason)", "status": "503"])
+            return .reject(.error(.serviceUnavailable, "the room cannot be reached now (\(reason)); try again"))
+        }
         let request: Request
         do {
             var authenticated = routed.request
@@ -94,7 +106,6 @@ struct PartyFront: Sendable {
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
         let ticket: AdmissionTicket
-        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
         switch admit(key) {
         case .success(let admitted):
             ticket = admitted
@@ -233,6 +244,16 @@ struct PartyFront: Sendable {
         } catch {
             logger.debug("the request body ended early", metadata: ["target": "\(Self.loggable(target))", "error": "\(error)"])
             return .error(.badRequest, "incomplete request body")
+        }
+        let key = RoomKey(server: routed.registration.routeName, name: routed.lobby.name)
+        switch await location(of: key, headers: headers) {
+        case nil, .local?:
+            break
+        case .remote(let node, let address)?:
+            return await forward(method: method, target: target, headers: headers, body: request.body, to: node, at: address)
+        case .unavailable(let reason)?:
+            logger.warning("refused request: the room's node is unknown", metadata: ["room": "\(key)", "reason": "\(reason)", "status": "503"])
+            return .error(.serviceUnavailable, "the room cannot be reached now (\(reason)); try again")
         }
         if let refusal = await authenticate(&request, lobby: routed.lobby) { return refusal }
         do {

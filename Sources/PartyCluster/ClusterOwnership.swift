@@ -1,0 +1,72 @@
+import CoreMetrics
+import Logging
+import PartyRuntime
+import Synchronization
+
+/// Which node serves each room, decided with room leases in the shared database.
+///
+/// A room this node holds a valid lease on is local without asking the database. Otherwise the
+/// lease is looked up: a live holder elsewhere serves it; a room nobody holds is placed on the
+/// less loaded of two live nodes (``Placement``), and the chosen node takes the lease when the
+/// request reaches it (a forwarded request is never placed again, so it takes at most one hop).
+package final class ClusterOwnership: RoomOwnership {
+    /// This node's leases.
+    package let leases: RoomLeases
+    /// The nodes sharing the database.
+    package let membership: NodeMembership
+    /// How long a list of live nodes is reused for placement.
+    let membersTTL: Duration
+    let logger: Logger
+    private let members = Mutex<(list: [NodeMembership.Member], at: ContinuousClock.Instant)?>(nil)
+    let metrics: ClusterMetrics
+
+    /// Ownership through `leases`, placing new rooms among `membership`'s live nodes.
+    package init(leases: RoomLeases, membership: NodeMembership, membersTTL: Duration, metrics: ClusterMetrics, logger: Logger) {
+        self.metrics = metrics
+        self.leases = leases
+        self.membership = membership
+        self.membersTTL = membersTTL
+        self.logger = logger
+    }
+
+    package var nodeID: String { leases.nodeID }
+
+    package func locate(_ key: RoomKey, placing: Bool) async -> RoomLocation {
+        if leases.token(server: key.server, room: key.name) != nil { return .local }
+        do {
+            if placing, try await leases.holder(server: key.server, room: key.name) == nil,
+               let chosen = try await placement(), chosen.id != nodeID {
+                return .remote(node: chosen.id, address: chosen.address)
+            }
+            switch try await leases.acquire(server: key.server, room: key.name) {
+            case .acquired(let token, let previous):
+                metrics.leaseAcquisitions.increment()
+                if let previous, previous != nodeID {
+                    metrics.failovers.increment()
+                    logger.info("room taken over from another node", metadata: ["room": "\(key)", "from": "\(previous)", "token": "\(token)"])
+                }
+                return .local
+            case .heldElsewhere(let node, let address):
+                guard let address else { return .unavailable("the room's owner \(node) has no address") }
+                return .remote(node: node, address: address)
+            }
+        } catch {
+            logger.warning("could not locate a room", metadata: ["room": "\(key)", "error": "\(error)"])
+            return .unavailable("the cluster database cannot be reached")
+        }
+    }
+
+    /// The node a new room goes to, from a recent list of live nodes.
+    private func placement() async throws(StorageError) -> NodeMembership.Member? {
+        let now = ContinuousClock.now
+        var list: [NodeMembership.Member]
+        if let cached = members.withLock({ $0 }), now - cached.at < membersTTL {
+            list = cached.list
+        } else {
+            list = try await membership.liveMembers()
+            members.withLock { $0 = (list, now) }
+        }
+        var random = SystemRandomNumberGenerator()
+        return Placement.choose(among: list, preferring: nodeID, using: &random)
+    }
+}
