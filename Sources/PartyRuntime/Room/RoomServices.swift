@@ -17,6 +17,8 @@ package final class RoomServices: Sendable {
     package let admission: Admission
     /// Where activations are recorded (the control API's directory, or `LocalActivations`).
     package let activations: any RoomActivations
+    /// The router room calls go through (installed by the registry; a cluster layer may replace it).
+    package let calls = RoomCallRouting()
     /// Smallest broadcast message given a `SharedEncoding` (the compression minimum size), or
     /// `Int.max` when nothing is encoded per connection.
     package let sharedEncodingMinimumSize: Int
