@@ -5,10 +5,12 @@ package final class LocalRoomCallRouter: RoomCallRouter {
     /// Weak: the registry's services hold this router.
     private weak let registry: RoomRegistry?
 
+    /// A router over `registry` (which installs it in its services).
     package init(registry: RoomRegistry) {
         self.registry = registry
     }
 
+    /// The one route name `type` is registered under in the registry.
     package func routeName(for type: any Server.Type) throws(RoomCallError) -> String {
         guard let registry else { throw Self.shuttingDown }
         let id = ObjectIdentifier(type)
@@ -26,6 +28,7 @@ package final class LocalRoomCallRouter: RoomCallRouter {
         }
     }
 
+    /// Runs `call` in the target's slot: activation, input gate, hook, then the durability wait.
     package func deliver(_ call: RoomCall) async throws(RoomCallError) -> RoomCallReply {
         guard let registry else { throw Self.shuttingDown }
         let target = call.target

@@ -22,6 +22,7 @@ package struct RoomCall: Sendable {
     /// The request or the typed call.
     package var payload: Payload
 
+    /// Creates a call.
     package init(target: RoomKey, chain: [RoomKey], deadline: Date, payload: Payload) {
         self.target = target
         self.chain = chain

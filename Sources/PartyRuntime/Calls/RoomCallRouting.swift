@@ -5,6 +5,7 @@ import Synchronization
 package final class RoomCallRouting: Sendable {
     private let router = Mutex<(any RoomCallRouter)?>(nil)
 
+    /// Routing with no router installed yet.
     package init() {}
 
     /// Makes `router` the one every later call goes through.
