@@ -57,11 +57,11 @@ struct RoomLeaseTests {
     @Test func takeoverRaisesTheTokenAndTheOldOwnersWritesStoreNothing() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let a = Node("a", database), b = Node("b", database)
-            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 1))
+            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 1, previous: nil))
             try await a.put("k", 1)
             #expect(try await b.leases.acquire(server: "s", room: "r") == .heldElsewhere(node: "a", address: nil))
             try await Self.expire(database)
-            #expect(try await b.leases.acquire(server: "s", room: "r") == .acquired(token: 2))
+            #expect(try await b.leases.acquire(server: "s", room: "r") == .acquired(token: 2, previous: "a"))
             // `a` still believes it holds the lease: the database refuses its write.
             #expect(a.leases.token(server: "s", room: "r") == 1)
             await #expect(throws: StorageError.self) { try await a.put("k", 99) }
@@ -109,11 +109,11 @@ struct RoomLeaseTests {
     @Test func aReleasedLeaseIsFreeAtOnceAndItsTokenKeepsCounting() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let a = Node("a", database), b = Node("b", database)
-            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 1))
+            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 1, previous: nil))
             await a.leases.release(server: "s", room: "r")
-            #expect(try await b.leases.acquire(server: "s", room: "r") == .acquired(token: 2))
+            #expect(try await b.leases.acquire(server: "s", room: "r") == .acquired(token: 2, previous: "a"))
             await b.leases.releaseAll()
-            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 3))
+            #expect(try await a.leases.acquire(server: "s", room: "r") == .acquired(token: 3, previous: "b"))
             let error = await #expect(throws: StorageError.self) { try await b.put("k", 1) }
             guard case .fenced? = error else { Issue.record("expected .fenced, got \(String(describing: error))"); return }
         }

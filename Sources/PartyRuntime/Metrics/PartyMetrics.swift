@@ -33,6 +33,10 @@ package final class PartyMetrics: Sendable {
     package let storageCommitLatency: CoreMetrics.Timer
     /// A cluster node's leases and forwarding.
     package let cluster: ClusterMetrics
+    /// Calls from one room to another (`RoomStub.fetch` and `call`), counted by the caller.
+    package let roomCalls: CoreMetrics.Counter
+    /// Room calls that failed, by `RoomCallError.reason`.
+    private let roomCallFailuresByReason: [String: CoreMetrics.Counter]
     /// Per-server-type metrics by route name.
     private let servers: [String: ServerMetrics]
 
@@ -52,6 +56,12 @@ package final class PartyMetrics: Sendable {
         storageWrites = CoreMetrics.Counter(label: "partyserver_storage_writes_total", factory: factory)
         storageCommitLatency = CoreMetrics.Timer(label: PartyMetrics.commitSecondsLabel, factory: factory)
         cluster = ClusterMetrics(factory: factory)
+        roomCalls = CoreMetrics.Counter(label: "partyserver_room_calls_total", factory: factory)
+        var failures: [String: CoreMetrics.Counter] = [:]
+        for reason in ["unreachable", "timeout", "failed", "cycle", "undecodable", "cancelled"] {
+            failures[reason] = CoreMetrics.Counter(label: "partyserver_room_call_failures_total", dimensions: [("reason", reason)], factory: factory)
+        }
+        roomCallFailuresByReason = failures
         var servers: [String: ServerMetrics] = [:]
         for name in routeNames {
             servers[name] = ServerMetrics(routeName: name, factory: factory)
@@ -65,6 +75,11 @@ package final class PartyMetrics: Sendable {
     /// The metrics of one server type (a detached set if the name was not registered).
     package func server(_ routeName: String) -> ServerMetrics {
         servers[routeName] ?? ServerMetrics(routeName: routeName, factory: NOOPMetricsHandler.instance)
+    }
+
+    /// Counts a failed room call under its reason.
+    package func roomCallFailed(_ error: RoomCallError) {
+        roomCallFailuresByReason[error.reason]?.increment()
     }
 
     /// Records one storage transaction.

@@ -26,6 +26,7 @@ package final class RoomRegistry: Sendable {
         self.services = services
         self.logger = logger
         self.slots = Mutex([:])
+        services.calls.install(LocalRoomCallRouter(registry: self))
     }
 
     /// The registration for a (lowercased) route name.

@@ -19,6 +19,8 @@ package final class RoomServices: Sendable {
     package let activations: any RoomActivations
     /// Which node serves each room (every room is local without a cluster).
     package let ownership: any RoomOwnership
+    /// The router room calls go through (installed by the registry; a cluster layer may replace it).
+    package let calls = RoomCallRouting()
     /// Smallest broadcast message given a `SharedEncoding` (the compression minimum size), or
     /// `Int.max` when nothing is encoded per connection.
     package let sharedEncodingMinimumSize: Int

@@ -4,6 +4,10 @@ package struct ServerRegistration: Sendable {
     package let routeName: String
     /// The type's options (or the ones given at registration).
     package let options: ServerOptions
+    /// The server type's identity (a stub finds its route name by it).
+    package let serverType: ObjectIdentifier
+    /// Runs a typed room call, when the type adopts `CallableServer`.
+    package let typedCall: TypedCallHandler?
     /// Whether instances adopt `Snapshotting`.
     let snapshots: Bool
     /// Creates an instance for a room.
@@ -16,6 +20,8 @@ package struct ServerRegistration: Sendable {
     package init<S: Server>(_ type: S.Type, routeName: String, options: ServerOptions? = nil) {
         self.routeName = routeName
         self.options = options ?? S.options
+        self.serverType = ObjectIdentifier(S.self)
+        self.typedCall = (S.self as? any CallableServer.Type)?.typedCallHandler
         self.snapshots = S.self is any Snapshotting.Type
         self.make = { room in S(room: room) }
         self.beforeConnect = { request, lobby in try await S.onBeforeConnect(request, lobby: lobby) }

@@ -50,17 +50,20 @@ public enum RoomRoute: Sendable, Equatable {
         guard let name = percentDecoded(raw) else {
             return .failure(NameError("room name is not valid percent-encoded UTF-8"))
         }
-        guard !name.isEmpty else { return .failure(NameError("room name is empty")) }
-        guard name.count <= maxNameLength else {
-            return .failure(NameError("room name is longer than \(maxNameLength) characters"))
-        }
-        for scalar in name.unicodeScalars {
-            if scalar == "/" { return .failure(NameError("room name may not contain '/'")) }
-            if scalar.properties.generalCategory == .control {
-                return .failure(NameError("room name may not contain control characters"))
-            }
-        }
+        if let error = check(decodedName: name) { return .failure(error) }
         return .success(name)
+    }
+
+    /// Checks a room name that is already percent-decoded (as a room stub is given it): 1–128
+    /// characters, no `/`, no control characters. Returns why it is refused, or `nil`.
+    public static func check(decodedName name: String) -> NameError? {
+        guard !name.isEmpty else { return NameError("room name is empty") }
+        guard name.count <= maxNameLength else { return NameError("room name is longer than \(maxNameLength) characters") }
+        for scalar in name.unicodeScalars {
+            if scalar == "/" { return NameError("room name may not contain '/'") }
+            if scalar.properties.generalCategory == .control { return NameError("room name may not contain control characters") }
+        }
+        return nil
     }
 
     /// Why a room name was refused.
