@@ -17,6 +17,9 @@ package final class ClusterOwnership: RoomOwnership {
     /// How long a list of live nodes is reused for placement.
     let membersTTL: Duration
     let logger: Logger
+    /// Runs after this node took a room's lease, before the room starts here (the node reloads
+    /// the room's alarm, which the previous owner may have set).
+    private let onAcquired = Mutex<(@Sendable (RoomKey) async -> Void)?>(nil)
     private let members = Mutex<(list: [NodeMembership.Member], at: ContinuousClock.Instant)?>(nil)
     let metrics: ClusterMetrics
 
@@ -45,6 +48,7 @@ package final class ClusterOwnership: RoomOwnership {
                     metrics.failovers.increment()
                     logger.info("room taken over from another node", metadata: ["room": "\(key)", "from": "\(previous)", "token": "\(token)"])
                 }
+                await onAcquired.withLock({ $0 })?(key)
                 return .local
             case .heldElsewhere(let node, let address):
                 guard let address else { return .unavailable("the room's owner \(node) has no address") }
@@ -54,6 +58,11 @@ package final class ClusterOwnership: RoomOwnership {
             logger.warning("could not locate a room", metadata: ["room": "\(key)", "error": "\(error)"])
             return .unavailable("the cluster database cannot be reached")
         }
+    }
+
+    /// Sets what runs after each lease acquisition.
+    package func whenAcquired(_ action: @escaping @Sendable (RoomKey) async -> Void) {
+        onAcquired.withLock { $0 = action }
     }
 
     /// The node a new room goes to, from a recent list of live nodes.

@@ -28,6 +28,9 @@ package final class RoomLeases: Sendable {
     /// Monotonic time since an arbitrary origin (a `ContinuousClock` by default).
     private let elapsed: @Sendable () -> Duration
     private let held = Mutex<[RoomKey: Held]>([:])
+    /// Acquisitions in flight: concurrent callers for one room share one statement, so a node
+    /// never raises its own token under a request that already uses it.
+    private let inFlight = Mutex<[RoomKey: Task<Result<Acquisition, StorageError>, Never>]>([:])
 
     /// One lease this node holds.
     private struct Held {
@@ -74,7 +77,33 @@ package final class RoomLeases: Sendable {
     package var count: Int { held.withLock { $0.count } }
 
     /// Takes the room's lease if it is free, expired or this node's; raises its fencing token.
+    /// Concurrent calls for the same room share one attempt.
     package func acquire(server: String, room: String) async throws(StorageError) -> Acquisition {
+        let key = RoomKey(server: server, name: room)
+        enum Next { case held(Int64), wait(Task<Result<Acquisition, StorageError>, Never>) }
+        // Under the in-flight lock: an attempt removes itself only after recording its lease.
+        let next = inFlight.withLock { inFlight -> Next in
+            if let token = token(server: server, room: room) { return .held(token) }
+            if let running = inFlight[key] { return .wait(running) }
+            let task = Task { () -> Result<Acquisition, StorageError> in
+                defer { _ = self.inFlight.withLock { $0.removeValue(forKey: key) } }
+                do throws(StorageError) {
+                    return .success(try await self.acquireOnce(server: server, room: room))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            inFlight[key] = task
+            return .wait(task)
+        }
+        switch next {
+        case .held(let token): return .acquired(token: token, previous: nodeID)
+        case .wait(let task): return try await task.value.get()
+        }
+    }
+
+    /// One attempt at the room's lease.
+    private func acquireOnce(server: String, room: String) async throws(StorageError) -> Acquisition {
         let sent = elapsed()
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let granted = try await database.query("""
@@ -99,7 +128,7 @@ package final class RoomLeases: Sendable {
             """)
         guard let row = holder.first else {
             // Released between the two statements: try again.
-            return try await acquire(server: server, room: room)
+            return try await acquireOnce(server: server, room: room)
         }
         let (node, address) = try PostgresStorageBackend.decode(row, (String, String?).self)
         return .heldElsewhere(node: node, address: address)

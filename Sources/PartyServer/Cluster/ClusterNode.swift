@@ -56,6 +56,8 @@ package final class ClusterNode: Sendable {
     /// Keeps the node's membership and leases until ``stop()``; adopts the stored alarms of
     /// `servers` (the registered route names) for rooms no node runs.
     package func run(registry: RoomRegistry, servers: Set<String>) async {
+        // A room that moves here brings its alarm, set on the node that ran it before.
+        ownership.whenAcquired { [alarms = registry.services.alarms] key in await alarms.reload(key) }
         let task = Task {
             var round = 0
             while !Task.isCancelled {

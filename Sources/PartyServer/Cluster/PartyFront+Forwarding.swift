@@ -5,37 +5,52 @@ import NIOCore
 import PartyClient
 
 extension PartyFront {
-    /// The header a forwarding node adds, naming itself; a node never forwards such a request again.
+    /// The header a forwarding node adds, naming itself.
     static let forwardedByHeader = HTTPField.Name("x-partyserver-forwarded-by")!
+    /// How many nodes forwarded the request so far.
+    static let hopsHeader = HTTPField.Name("x-partyserver-hops")!
+    /// Most forwards one request takes: one to the node a new room is placed on, and one more
+    /// when another node took the room first.
+    static let maxHops = 2
 
     /// Request headers that concern one connection only, not the request.
     static let hopByHopHeaders: Set<String> = [
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade", "host",
         "content-length", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+        "x-partyserver-forwarded-by", "x-partyserver-hops",
     ]
 
     /// Where the room is served, or `nil` when here (always, without a cluster). A request another
-    /// node forwarded is served here or refused, never forwarded again.
+    /// node forwarded is not placed again: it is served here or sent on to the lease holder, at
+    /// most ``maxHops`` forwards in all.
     func location(of key: RoomKey, headers: HTTPFields) async -> RoomLocation? {
         guard let cluster = edge.cluster else { return nil }
-        let forwarded = headers[Self.forwardedByHeader] != nil
-        switch await cluster.ownership.locate(key, placing: !forwarded) {
+        let hops = Self.hops(headers)
+        switch await cluster.ownership.locate(key, placing: hops == 0) {
         case .local:
             return nil
-        case .remote(let node, _) where forwarded:
+        case .remote(let node, _) where hops >= Self.maxHops:
             return .unavailable("the room moved to \(node) while the request was forwarded")
         case let location:
             return location
         }
     }
 
-    /// The request's headers for the owner: without hop-by-hop fields, with the forwarding node.
+    /// The forwards a request took so far (0 from a client).
+    static func hops(_ headers: HTTPFields) -> Int {
+        guard headers[forwardedByHeader] != nil else { return 0 }
+        return headers[hopsHeader].flatMap { Int($0) }.map { min(max($0, 1), maxHops) } ?? 1
+    }
+
+    /// The request's headers for the owner: without hop-by-hop fields, with the forwarding node
+    /// and the count of forwards.
     func forwardedHeaders(_ headers: HTTPFields) -> [(String, String)] {
         var forwarded: [(String, String)] = []
-        for field in headers where !Self.hopByHopHeaders.contains(field.name.canonicalName) && field.name != Self.forwardedByHeader {
+        for field in headers where !Self.hopByHopHeaders.contains(field.name.canonicalName) {
             forwarded.append((field.name.rawName, field.value))
         }
         forwarded.append((Self.forwardedByHeader.rawName, edge.cluster?.nodeID ?? ""))
+        forwarded.append((Self.hopsHeader.rawName, String(Self.hops(headers) + 1)))
         return forwarded
     }
 

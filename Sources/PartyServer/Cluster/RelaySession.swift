@@ -2,6 +2,7 @@ import CoreMetrics
 import Logging
 import NIOCore
 import NIOWebSocket
+import ServiceLifecycle
 
 /// Relays one client WebSocket to the room's owner node, frame by frame, both ways.
 ///
@@ -25,6 +26,8 @@ struct RelaySession: Sendable {
         do {
             try await client.executeThenClose { clientInbound, clientOutbound in
                 try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
+                    // This node is leaving: end the hop to the owner, so the client gets 1012 and reconnects.
+                    await withGracefulShutdownHandler {
                     await withTaskGroup(of: Void.self) { group in
                         group.addTask {
                             // Client to owner: masked, as a client's frames must be.
@@ -61,6 +64,9 @@ struct RelaySession: Sendable {
                         // Once either side is done, the other has nothing left to relay.
                         await group.next()
                         group.cancelAll()
+                    }
+                    } onGracefulShutdown: {
+                        upstream.channel.close(promise: nil)
                     }
                 }
             }

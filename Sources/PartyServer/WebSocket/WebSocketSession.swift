@@ -49,7 +49,12 @@ struct WebSocketSession: Sendable {
                     await withGracefulShutdownHandler {
                         await self.read(connection, slot: slot, from: inbound)
                     } onGracefulShutdown: {
-                        connection.close(code: CloseCode.goingAway, reason: "server shutting down")
+                        // A node leaving a cluster: its rooms move, so clients reconnect (1012).
+                        if configuration.cluster == nil {
+                            connection.close(code: CloseCode.goingAway, reason: "server shutting down")
+                        } else {
+                            connection.close(code: CloseCode.serviceRestart, reason: "server shutting down; reconnect")
+                        }
                     }
                 }
             }
