@@ -12,9 +12,13 @@ package final class ClusterDatabase: Sendable {
     package let url: PostgresURL
     let client: PostgresClient
     let logger: Logger
+    /// How long one statement or transaction may take before it counts as failed (the database
+    /// is then treated as unreachable). Default 5 s.
+    let operationLimit: Duration
     private let runner: Task<Void, Never>
 
-    private init(url: PostgresURL, client: PostgresClient, runner: Task<Void, Never>, logger: Logger) {
+    private init(url: PostgresURL, client: PostgresClient, runner: Task<Void, Never>, operationLimit: Duration, logger: Logger) {
+        self.operationLimit = operationLimit
         self.url = url
         self.client = client
         self.runner = runner
@@ -26,6 +30,7 @@ package final class ClusterDatabase: Sendable {
     package static func open(
         _ url: PostgresURL,
         connectTimeout: Duration = .seconds(15),
+        operationLimit: Duration = .seconds(5),
         migrate: Bool = true,
         logger: Logger
     ) async throws(ClusterError) -> ClusterDatabase {
@@ -33,7 +38,7 @@ package final class ClusterDatabase: Sendable {
         quiet.logLevel = .critical
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: quiet)
         let runner = Task { await client.run() }
-        let database = ClusterDatabase(url: url, client: client, runner: runner, logger: logger)
+        let database = ClusterDatabase(url: url, client: client, runner: runner, operationLimit: operationLimit, logger: logger)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: connectTimeout)
         while true {
@@ -60,20 +65,24 @@ package final class ClusterDatabase: Sendable {
         return database
     }
 
-    /// Runs one statement; maps failures to ``StorageError``.
+    /// Runs one statement, within ``operationLimit``; maps failures to ``StorageError``.
     @discardableResult
     func query(_ query: PostgresQuery) async throws(StorageError) -> [PostgresRow] {
+        let (client, logger) = (self.client, self.logger)
         do {
-            return try await client.query(query, logger: logger).collect()
+            return try await BoundedOperation.run(limit: operationLimit) { try await client.query(query, logger: logger).collect() }
         } catch {
             throw StorageError(postgres: error)
         }
     }
 
-    /// Runs `body` on one pooled connection.
-    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StorageError) -> T {
+    /// Runs `body` on one pooled connection, within ``operationLimit``.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws(StorageError) -> T {
+        let client = self.client
         do {
-            return try await client.withConnection { connection in try await body(connection) }
+            return try await BoundedOperation.run(limit: operationLimit) {
+                try await client.withConnection { connection in try await body(connection) }
+            }
         } catch {
             throw StorageError(postgres: error)
         }
@@ -92,6 +101,10 @@ extension StorageError {
     init(postgres error: any Error) {
         if let error = error as? StorageError {
             self = error
+            return
+        }
+        if let error = error as? BoundedOperation.TimedOut {
+            self = .ioFailed("PostgreSQL: \(error)")
             return
         }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {

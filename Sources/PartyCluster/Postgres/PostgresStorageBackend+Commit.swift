@@ -12,9 +12,10 @@ extension PostgresStorageBackend {
         guard !closed else { return outcomes }
         let logger = database.logger
         let leases = self.leases
+        let initial = outcomes
         do {
             outcomes = try await database.withConnection { connection in
-                var outcomes = outcomes
+                var outcomes = initial
                 try await connection.query("BEGIN", logger: logger)
                 do {
                     var owners = RoundOwners()

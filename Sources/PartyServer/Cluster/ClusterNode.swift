@@ -39,7 +39,9 @@ package final class ClusterNode: Sendable {
 
     /// Connects to the database (migrating its schema).
     package static func open(_ configuration: ClusterConfiguration, metrics: ClusterMetrics, logger: Logger) async throws(ClusterError) -> ClusterNode {
-        let database = try await ClusterDatabase.open(configuration.databaseURL, logger: logger)
+        // A statement that takes half a lease is a database that cannot keep leases: give up on it.
+        let limit = max(.seconds(1), min(.seconds(5), configuration.leaseDuration / 2))
+        let database = try await ClusterDatabase.open(configuration.databaseURL, operationLimit: limit, logger: logger)
         return ClusterNode(configuration: configuration, database: database, metrics: metrics, logger: logger)
     }
 

@@ -25,7 +25,11 @@ final class ClusterFixture: Sendable {
     let dataDirectory: String
     private let running = Mutex<[Node]>([])
 
-    private init(test: PostgresTestDatabase, database: ClusterDatabase, leaseSeconds: Double) {
+    /// Whether the fixture created the database (and drops it).
+    let ownsDatabase: Bool
+
+    private init(test: PostgresTestDatabase, database: ClusterDatabase, leaseSeconds: Double, ownsDatabase: Bool) {
+        self.ownsDatabase = ownsDatabase
         self.test = test
         self.database = database
         self.leaseSeconds = leaseSeconds
@@ -40,7 +44,7 @@ final class ClusterFixture: Sendable {
         } else {
             test = try await PostgresTestDatabase.create()
         }
-        let fixture = ClusterFixture(test: test, database: try await test.open(), leaseSeconds: leaseSeconds)
+        let fixture = ClusterFixture(test: test, database: try await test.open(), leaseSeconds: leaseSeconds, ownsDatabase: databaseURL == nil)
         for index in 1...count { _ = try await fixture.startNode("n\(index)") }
         return fixture
     }
@@ -105,7 +109,8 @@ final class ClusterFixture: Sendable {
         return total
     }
 
-    /// Stops every node (SIGKILL: the database is thrown away) and drops the database.
+    /// Stops every node (SIGKILL: the database is thrown away) and drops the database (unless it
+    /// was given: its server is the caller's).
     func stop() async {
         for node in running.withLock({ $0 }) {
             node.process.signalGroup(SIGCONT)
@@ -114,7 +119,7 @@ final class ClusterFixture: Sendable {
         }
         running.withLock { $0.removeAll() }
         await database.close()
-        await test.drop()
+        if ownsDatabase { await test.drop() }
         try? FileManager.default.removeItem(atPath: dataDirectory)
     }
 
