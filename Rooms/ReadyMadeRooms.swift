@@ -2,22 +2,25 @@ import PartyServer
 
 /// The ready-made server types of `PartyRooms`, registered in one call.
 public enum ReadyMadeRooms {
-    /// Registers `Chat` as `chat`, `Counter` as `counter`, `Jobs` as `jobs` and `Echo` as `echo`, with
+    /// Registers `Chat` as `chat`, `Counter` as `counter`, `Jobs` as `jobs`, `Echo` as `echo` and `Tally` as `tally`, with
     /// `hibernateAfter` (default 10 s) as their idle time; throws if a name is taken or `app` already runs.
     public static func register(in app: PartyApplication, hibernateAfter: Duration? = nil) throws(PartyError) {
         var chat = Chat.options
         var counter = Counter.options
         var jobs = Jobs.options
         var echo = Echo.options
+        var tally = Tally.options
         if let hibernateAfter {
             chat.hibernateAfter = hibernateAfter
             counter.hibernateAfter = hibernateAfter
             jobs.hibernateAfter = hibernateAfter
             echo.hibernateAfter = hibernateAfter
+            tally.hibernateAfter = hibernateAfter
         }
         try app.register(Chat.self, as: Chat.routeName, options: chat)
         try app.register(Counter.self, as: Counter.routeName, options: counter)
         try app.register(Jobs.self, as: Jobs.routeName, options: jobs)
         try app.register(Echo.self, as: Echo.routeName, options: echo)
+        try app.register(Tally.self, as: Tally.routeName, options: tally)
     }
 }

@@ -16,12 +16,16 @@ package final class EdgeServices: Sendable {
     package let metricsExport: PrometheusCollectorRegistry
     /// This process as a node of a cluster, or `nil` on its own.
     package let cluster: ClusterNode?
+    /// The room call router of a cluster node (it runs the calls other nodes forward here).
+    package let clusterCalls: ClusterRoomCallRouter?
 
+    /// The services of a running server.
     package init(
         registry: RoomRegistry, directory: RoomDirectory, workers: WorkerAccounts, liveness: LivenessSweeper,
-        metricsExport: PrometheusCollectorRegistry, cluster: ClusterNode? = nil
+        metricsExport: PrometheusCollectorRegistry, cluster: ClusterNode? = nil, clusterCalls: ClusterRoomCallRouter? = nil
     ) {
         self.cluster = cluster
+        self.clusterCalls = clusterCalls
         self.registry = registry
         self.directory = directory
         self.workers = workers

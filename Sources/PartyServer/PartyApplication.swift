@@ -90,10 +90,13 @@ public final class PartyApplication: Service, Sendable {
             ownership: cluster?.ownership ?? LocalOwnership()
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
+        // Calls to rooms other nodes own go there; the registry installed the local router.
+        let clusterCalls = cluster.map { ClusterRoomCallRouter(registry: registry, cluster: $0) }
+        if let clusterCalls { services.calls.install(clusterCalls) }
         let edge = EdgeServices(
             registry: registry, directory: directory, workers: WorkerAccounts(engine: engine),
             liveness: LivenessSweeper(keepAlive: configuration.keepAlive, idleTimeout: limits.idleTimeout, clock: configuration.connectionClock, logger: logger),
-            metricsExport: metricsExport, cluster: cluster
+            metricsExport: metricsExport, cluster: cluster, clusterCalls: clusterCalls
         )
         runningEdge.withLock { $0 = edge }
         defer { runningEdge.withLock { $0 = nil } }

@@ -4,11 +4,11 @@ import Logging
 import PartyRooms
 import PartyServer
 
-/// Serves the ready-made rooms (`chat`, `counter`, `jobs`, `echo`) until SIGTERM or SIGINT.
+/// Serves the ready-made rooms (`chat`, `counter`, `jobs`, `echo`, `tally`) until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the ready-made rooms (chat, counter, jobs, echo) until SIGTERM or SIGINT.",
+        abstract: "Serve the ready-made rooms (chat, counter, jobs, echo, tally) until SIGTERM or SIGINT.",
         discussion: """
             Rooms are served at /PREFIX/SERVER/NAME, for example ws://127.0.0.1:1999/parties/chat/lobby \
             or http://127.0.0.1:1999/parties/counter/lobby. Logs go to standard error. \

@@ -73,4 +73,37 @@ struct ReadyMadeRoomsTests {
             #expect(try await server.request("GET", "/parties/counter/\(b)").text == #"{"count":0}"#)
         }
     }
+
+    @Test("tally calls another tally by fetch and typed call, and answers a callee's error as 502 with its message")
+    func tallyCallsTally() async throws {
+        try await withRooms { server in
+            let caller = uniqueRoom("caller")
+            let target = uniqueRoom("target")
+            let fetched = try await server.request("POST", "/parties/tally/\(caller)/fetch/\(target)?amount=3")
+            #expect(fetched.status == 200)
+            #expect(fetched.text == #"{"total":3}"#)
+            #expect(fetched.header("x-tally-caller") == "tally/\(caller)")
+            #expect(try await server.request("POST", "/parties/tally/\(caller)/call/\(target)?amount=4").text == #"{"total":7}"#)
+            #expect(try await server.request("GET", "/parties/tally/\(target)").text == #"{"total":7}"#)
+            #expect(try await server.request("GET", "/parties/tally/\(caller)").text == #"{"total":0}"#)
+            let failed = try await server.request("POST", "/parties/tally/\(caller)/fail/\(target)?message=no%20thanks")
+            #expect(failed.status == 502)
+            let body = try JSONDecoder().decode([String: String].self, from: Data(failed.body))
+            #expect(body["reason"] == "failed")
+            #expect(body["errorType"] == "TallyError")
+            #expect(body["message"] == "refused: no thanks")
+            let cycle = try await server.request("POST", "/parties/tally/\(caller)/call/\(caller)")
+            #expect(cycle.status == 502)
+            #expect(cycle.text.contains(#""reason":"cycle""#))
+        }
+    }
+
+    @Test("without a cluster the room call endpoint of nodes is absent: 404 as for any unknown path")
+    func noClusterCallEndpoint() async throws {
+        try await withRooms { server in
+            let refused = try await server.request("POST", "/_partycluster/call", headers: [("x-partyserver-cluster-secret", "")], body: "{}")
+            #expect(refused.status == 404)
+            #expect(refused.text == (try await server.request("POST", "/_nothing/here", body: "{}")).text)
+        }
+    }
 }

@@ -46,6 +46,9 @@ enum ClusterSchema {
             """,
             "CREATE INDEX party_room_leases_node ON party_room_leases (node_id)",
         ]),
+        ("cluster: the secret nodes share for room calls", [
+            "CREATE TABLE party_cluster_secret (id SMALLINT PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL)",
+        ]),
     ]
 
     /// Applies the migrations the database lacks, each in its own transaction.

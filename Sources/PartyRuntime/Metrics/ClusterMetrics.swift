@@ -14,6 +14,8 @@ package struct ClusterMetrics: Sendable {
     package let forwardedConnections: CoreMetrics.Counter
     /// Messages relayed over those WebSockets, both ways.
     package let forwardedMessages: CoreMetrics.Counter
+    /// Room calls (`RoomStub.fetch` / `call`) sent on to the target's owner node.
+    package let forwardedCalls: CoreMetrics.Counter
 
     /// The metrics, made by `factory`.
     package init(factory: any MetricsFactory) {
@@ -23,5 +25,6 @@ package struct ClusterMetrics: Sendable {
         forwardedRequests = CoreMetrics.Counter(label: "partyserver_cluster_forwarded_requests_total", factory: factory)
         forwardedConnections = CoreMetrics.Counter(label: "partyserver_cluster_forwarded_connections_total", factory: factory)
         forwardedMessages = CoreMetrics.Counter(label: "partyserver_cluster_forwarded_messages_total", factory: factory)
+        forwardedCalls = CoreMetrics.Counter(label: "partyserver_cluster_forwarded_calls_total", factory: factory)
     }
 }

@@ -17,6 +17,8 @@ package final class ClusterNode: Sendable {
     package let membership: NodeMembership
     /// Which node serves each room.
     package let ownership: ClusterOwnership
+    /// The secret the nodes share: room calls forwarded between nodes carry it.
+    package let secret: ClusterSecret
     let logger: Logger
     /// Leases, failovers and forwarding.
     let metrics: ClusterMetrics
@@ -27,8 +29,9 @@ package final class ClusterNode: Sendable {
     /// This node's id.
     package var nodeID: String { configuration.nodeID }
 
-    private init(configuration: ClusterConfiguration, database: ClusterDatabase, metrics: ClusterMetrics, logger: Logger) {
+    private init(configuration: ClusterConfiguration, database: ClusterDatabase, secret: ClusterSecret, metrics: ClusterMetrics, logger: Logger) {
         self.metrics = metrics
+        self.secret = secret
         self.configuration = configuration
         self.database = database
         self.logger = logger
@@ -37,12 +40,19 @@ package final class ClusterNode: Sendable {
         ownership = ClusterOwnership(leases: leases, membership: membership, membersTTL: configuration.renewInterval, metrics: metrics, logger: logger)
     }
 
-    /// Connects to the database (migrating its schema).
+    /// Connects to the database (migrating its schema) and reads the cluster's secret.
     package static func open(_ configuration: ClusterConfiguration, metrics: ClusterMetrics, logger: Logger) async throws(ClusterError) -> ClusterNode {
         // A statement that takes half a lease is a database that cannot keep leases: give up on it.
         let limit = max(.seconds(1), min(.seconds(5), configuration.leaseDuration / 2))
         let database = try await ClusterDatabase.open(configuration.databaseURL, operationLimit: limit, logger: logger)
-        return ClusterNode(configuration: configuration, database: database, metrics: metrics, logger: logger)
+        let secret: ClusterSecret
+        do throws(ClusterError) {
+            secret = try await ClusterSecret.load(from: database)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return ClusterNode(configuration: configuration, database: database, secret: secret, metrics: metrics, logger: logger)
     }
 
     /// The storage backend for this node: the shared database, room writes fenced by its leases.

@@ -11,6 +11,12 @@ struct PartyHTTPResponder: HTTPResponder {
 
     func respond(to request: Hummingbird.Request, context: Context) async throws -> Hummingbird.Response {
         var request = request
+        if let reply = await front.respondToClusterCall(
+            method: request.method, target: request.head.path ?? "/", headers: request.headers,
+            readBody: { limit in try await request.collectBody(upTo: limit) }
+        ) {
+            return Hummingbird.Response(status: reply.status, headers: reply.headers, body: .init(byteBuffer: reply.body))
+        }
         if let control, let reply = await control.respond(
             method: request.method, target: request.head.path ?? "/", authority: request.head.authority, headers: request.headers,
             readBody: { limit in try await request.collectBody(upTo: limit) }
