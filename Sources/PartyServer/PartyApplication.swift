@@ -107,7 +107,11 @@ public final class PartyApplication: Service, Sendable {
         if alarmCount > 0 {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
-        try await rooms.restore(in: edge)
+        if cluster == nil {
+            try await rooms.restore(in: edge)
+        } else if configuration.control.isHTTPEnabled {
+            logger.warning("the session control API does not run on several nodes yet; its requests are answered with 501")
+        }
         let tls = try configuration.tls?.makeConfiguration()
         var authenticator: JWTAuthenticator?
         if let jwt = configuration.jwt {

@@ -12,6 +12,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case overLimit(String)
         case notStored(String)
         case tokenKeyUnusable(path: String, String)
+        case unavailableInCluster
     }
 
     package let code: Code
@@ -43,6 +44,9 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A new room's record could not be stored, so the room was not created; try again.
     public static func notStored(_ detail: String) -> ControlError { .init(code: .notStored(detail)) }
 
+    /// The application runs as a node of a cluster, where the session control API is not available yet.
+    public static var unavailableInCluster: ControlError { .init(code: .unavailableInCluster) }
+
     /// The connection token key file in the data directory cannot be used; the server does not start.
     public static func tokenKeyUnusable(path: String, _ detail: String) -> ControlError {
         .init(code: .tokenKeyUnusable(path: path, detail))
@@ -62,6 +66,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .overLimit: "over-limit"
         case .notStored: "not-stored"
         case .tokenKeyUnusable: "token-key-unusable"
+        case .unavailableInCluster: "unavailable-in-cluster"
         }
     }
 
@@ -91,6 +96,9 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tokenKeyUnusable(let path, let detail):
             "the connection token key file \(path.debugDescription) cannot be used: \(detail); fix it, delete it to make a new key "
                 + "(tokens issued so far then stop working), or set control.tokenSigningKey"
+        case .unavailableInCluster:
+            "the session control API does not run on several nodes yet (its keys and statuses live in one process); "
+                + "run it on a single node without --database-url, or reach rooms directly at /parties/SERVER/NAME"
         }
     }
 }

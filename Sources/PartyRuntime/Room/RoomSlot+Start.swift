@@ -19,6 +19,12 @@ extension RoomSlot {
         let beginning = activations.advance(room.key, activation: activation, to: .loading)
         var restored = false
         do {
+            // Only the node holding the room's lease runs it (always this one without a cluster).
+            switch await room.services.ownership.locate(room.key, placing: false) {
+            case .local: break
+            case .remote(let node, _): throw PartyError.startFailed("the room is owned by node \(node) and runs there")
+            case .unavailable(let reason): throw PartyError.startFailed("the room's owner cannot be decided (\(reason))")
+            }
             if registration.snapshots, let snapshotting = instance as? any Snapshotting,
                 let data = try await room.services.engine.loadSnapshot(server: room.server, room: room.name)
             {

@@ -25,6 +25,8 @@ public final class RoomControl: Sendable {
     /// The running application's services.
     func edge() throws(ControlError) -> EdgeServices {
         guard let edge = running.withLock({ $0 }) else { throw .notRunning }
+        // Keys and statuses live in this process's directory; rooms may run on other nodes.
+        guard edge.cluster == nil else { throw .unavailableInCluster }
         return edge
     }
 

@@ -37,7 +37,7 @@ final class ClusterFixture: Sendable {
     }
 
     /// A fresh database and `count` nodes `n1`, `n2`… with leases of `leaseSeconds`.
-    static func start(nodes count: Int, leaseSeconds: Double = 2, databaseURL: PostgresURL? = nil) async throws -> ClusterFixture {
+    static func start(nodes count: Int, leaseSeconds: Double = 2, databaseURL: PostgresURL? = nil, arguments: [String] = []) async throws -> ClusterFixture {
         let test: PostgresTestDatabase
         if let databaseURL {
             test = PostgresTestDatabase(url: databaseURL)
@@ -45,19 +45,19 @@ final class ClusterFixture: Sendable {
             test = try await PostgresTestDatabase.create()
         }
         let fixture = ClusterFixture(test: test, database: try await test.open(), leaseSeconds: leaseSeconds, ownsDatabase: databaseURL == nil)
-        for index in 1...count { _ = try await fixture.startNode("n\(index)") }
+        for index in 1...count { _ = try await fixture.startNode("n\(index)", arguments: arguments) }
         return fixture
     }
 
     /// The nodes started and not stopped.
     var nodes: [Node] { running.withLock { $0 } }
 
-    /// Starts node `id`.
-    func startNode(_ id: String) async throws -> Node {
+    /// Starts node `id` with extra `serve` arguments.
+    func startNode(_ id: String, arguments: [String] = []) async throws -> Node {
         let (process, port) = try await startPartyServerProcess([
             "--database-url", test.url.description, "--node-id", id, "--lease-seconds", "\(leaseSeconds)",
             "--data-dir", "\(dataDirectory)/\(id)", "--message-rate", "0",
-        ])
+        ] + arguments)
         let node = Node(id: id, process: process, port: port)
         running.withLock { $0.append(node) }
         return node
@@ -124,8 +124,8 @@ final class ClusterFixture: Sendable {
     }
 
     /// Runs `body` with a started cluster, then stops it.
-    static func with(nodes: Int, leaseSeconds: Double = 2, _ body: (ClusterFixture) async throws -> Void) async throws {
-        let fixture = try await start(nodes: nodes, leaseSeconds: leaseSeconds)
+    static func with(nodes: Int, leaseSeconds: Double = 2, arguments: [String] = [], _ body: (ClusterFixture) async throws -> Void) async throws {
+        let fixture = try await start(nodes: nodes, leaseSeconds: leaseSeconds, arguments: arguments)
         do {
             try await body(fixture)
         } catch {
