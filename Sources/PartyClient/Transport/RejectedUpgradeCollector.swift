@@ -11,6 +11,19 @@ package final class RejectedUpgradeCollector: ChannelInboundHandler, RemovableCh
     private var status = 0
     private var body: ByteBuffer
 
+    /// Adds a collector to `channel` (whose upgrade was refused); the future completes with the
+    /// response's status and body.
+    package static func collect(on channel: any Channel) throws -> EventLoopFuture<(status: Int, body: String)> {
+        let response = channel.eventLoop.makePromise(of: (status: Int, body: String).self)
+        do {
+            try channel.pipeline.syncOperations.addHandler(RejectedUpgradeCollector(promise: response))
+        } catch {
+            response.fail(error)
+            throw error
+        }
+        return response.futureResult
+    }
+
     /// Completes `promise` with the response once it ended or the connection closed.
     package init(promise: EventLoopPromise<(status: Int, body: String)>, limit: Int = 4_096) {
         self.promise = promise

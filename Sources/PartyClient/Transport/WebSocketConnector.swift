@@ -115,16 +115,7 @@ enum WebSocketConnector {
                 upgradeRequestHead: head,
                 upgraders: [upgrader],
                 notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        let response = channel.eventLoop.makePromise(of: (status: Int, body: String).self)
-                        do {
-                            try channel.pipeline.syncOperations.addHandler(RejectedUpgradeCollector(promise: response))
-                        } catch {
-                            response.fail(error)
-                            throw error
-                        }
-                        return .rejected(response.futureResult)
-                    }
+                    channel.eventLoop.makeCompletedFuture { .rejected(try RejectedUpgradeCollector.collect(on: channel)) }
                 }
             )
         )

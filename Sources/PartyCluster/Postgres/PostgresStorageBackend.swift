@@ -87,6 +87,14 @@ package final class PostgresStorageBackend: StorageBackend {
         }
     }
 
+    /// The stored alarms due before `milliseconds` (since 1970), of every room.
+    package func alarms(dueBefore milliseconds: Int64) async throws(StorageError) -> [StoredAlarm] {
+        try await read("SELECT server, room, at_ms, retry_count FROM party_alarms WHERE at_ms < \(milliseconds)").map { row throws(StorageError) in
+            let (server, room, at, retries) = try Self.decode(row, (String, String, Int64, Int32).self)
+            return StoredAlarm(server: server, room: room, milliseconds: at, retryCount: Int(retries))
+        }
+    }
+
     package func alarm(server: String, room: String) async throws(StorageError) -> StoredAlarm? {
         let rows = try await read("SELECT at_ms, retry_count FROM party_alarms WHERE server = \(server) AND room = \(room)")
         return try rows.first.map { row throws(StorageError) in

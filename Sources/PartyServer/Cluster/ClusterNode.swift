@@ -1,3 +1,4 @@
+import Foundation
 import CoreMetrics
 import Logging
 import PartyCluster
@@ -114,7 +115,9 @@ package final class ClusterNode: Sendable {
         metrics.leasesHeld.record(leases.count)
         guard sweepAlarms else { return }
         do {
-            let stored = try await registry.services.engine.loadAlarms()
+            // Alarms due before the next sweep; later ones are found by a later sweep.
+            let horizon = registry.services.clock.now.addingTimeInterval(Self.seconds(configuration.leaseDuration) * 2)
+            let stored = try await backend.alarms(dueBefore: Int64((horizon.timeIntervalSince1970 * 1000).rounded()))
             let adopted = registry.services.alarms.adopt(stored, servers: servers) { registry.existingSlot($0) != nil }
             if adopted > 0 { logger.info("adopted alarms of rooms no node runs", metadata: ["count": "\(adopted)"]) }
         } catch {
@@ -130,6 +133,11 @@ package final class ClusterNode: Sendable {
             activation: nil, reason: .lost, hard: false,
             closeCode: CloseCode.serviceRestart, closeReason: "the room moved to another node; reconnect"
         )
+    }
+
+    /// `duration` in seconds.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Leaves the cluster: no new rooms are placed here.

@@ -67,7 +67,9 @@ extension PartyFront {
             ))
             edge.cluster?.metrics.forwardedRequests.increment()
             var fields = HTTPFields()
-            for (name, value) in answer.headers where !Self.hopByHopHeaders.contains(name.lowercased()) {
+            // CORS headers are this node's to add (as for any answer), not the owner's.
+            for (name, value) in answer.headers
+            where !Self.hopByHopHeaders.contains(name.lowercased()) && !name.lowercased().hasPrefix("access-control-") {
                 if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
             }
             return Response(status: HTTPResponse.Status(code: answer.status), headers: fields, body: ByteBuffer(bytes: answer.body))

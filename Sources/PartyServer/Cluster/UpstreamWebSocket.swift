@@ -43,16 +43,7 @@ enum UpstreamWebSocket {
                             upgradeRequestHead: head,
                             upgraders: [upgrader],
                             notUpgradingCompletionHandler: { channel in
-                                channel.eventLoop.makeCompletedFuture {
-                                    let response = channel.eventLoop.makePromise(of: (status: Int, body: String).self)
-                                    do {
-                                        try channel.pipeline.syncOperations.addHandler(RejectedUpgradeCollector(promise: response))
-                                    } catch {
-                                        response.fail(error)
-                                        throw error
-                                    }
-                                    return .refused(response.futureResult)
-                                }
+                                channel.eventLoop.makeCompletedFuture { .refused(try RejectedUpgradeCollector.collect(on: channel)) }
                             }
                         )
                     )
