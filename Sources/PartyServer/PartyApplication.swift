@@ -85,7 +85,8 @@ public final class PartyApplication: Service, Sendable {
         let directory = RoomDirectory(configuration: configuration.control, clock: configuration.clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
-            limits: limits, activations: directory,
+            // On a node of a cluster the control API is off, so its directory records nothing.
+            limits: limits, activations: cluster == nil ? directory : LocalActivations(),
             sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max,
             ownership: cluster?.ownership ?? LocalOwnership()
         )

@@ -2,6 +2,7 @@ import Foundation
 @testable import PartyCluster
 import NIOCore
 import PostgresNIO
+import PartyClient
 import PartyServerTesting
 import Synchronization
 import Testing
@@ -90,6 +91,9 @@ struct ClusterTests {
             let survivor = try cluster.other(than: owner)
             let watcher = try await TestWebSocket.connect(url: "\(survivor.ws)/parties/counter/failover")
             #expect(try await watcher.nextText() == #"{"count":3}"#)
+            // A reconnecting client, relayed to the owner through the survivor.
+            let socket = try RunningSocket.start(PartySocketOptions(host: "127.0.0.1:\(survivor.port)", room: "failover", party: "counter"))
+            try await socket.waitOpen()
             try cluster.signal(owner, SIGKILL)
             let killed = ContinuousClock.now
             // The relay to the dead owner ends: the client is told to reconnect.
@@ -105,6 +109,12 @@ struct ClusterTests {
             #expect(moved.token == 2)
             #expect(try await cluster.metric("partyserver_cluster_failovers_total") == 1)
             print("failover after kill -9: \(elapsed)")
+            // The PartySocket reconnected by itself and follows the room on its new node.
+            try await eventually("the PartySocket got the count from the new owner") {
+                socket.texts.last == #"{"count":4}"# ? .done(()) : .pending("texts \(socket.texts), opens \(socket.opens)")
+            }
+            #expect(socket.opens >= 2)
+            try await socket.close()
         }
     }
 
@@ -154,6 +164,23 @@ struct ClusterTests {
             let alarms = try await cluster.database.query("SELECT count(*) FROM party_alarms WHERE room = 'alarmed'")
             #expect(try alarms.first?.decode(Int64.self) == 0)
             #expect(try await cluster.metric("partyserver_alarms_fired_total") == 1)
+        }
+    }
+
+    @Test func aNodeStoppedWithSIGTERMHandsItsRoomsOverAtOnce() async throws {
+        try await ClusterFixture.with(nodes: 2, leaseSeconds: 30) { cluster in
+            let leaving = try cluster.node("n1"), staying = try cluster.node("n2")
+            #expect(try await TestHTTPClient.request("POST", port: leaving.port, path: "/parties/counter/handover").text == #"{"count":1}"#)
+            #expect(try await cluster.lease("counter", "handover")?.node == "n1")
+            let client = try await TestWebSocket.connect(url: "\(leaving.ws)/parties/counter/handover")
+            #expect(try await client.nextText() == #"{"count":1}"#)
+            try await stop(leaving.process, with: SIGTERM)
+            #expect(try await client.waitForClose().code == 1012)
+            // The lease was given back: the other node takes the room at once, not after 30 s.
+            #expect(try await cluster.lease("counter", "handover") == nil)
+            let answer = try await TestHTTPClient.request("POST", port: staying.port, path: "/parties/counter/handover", timeout: .seconds(5))
+            #expect(answer.text == #"{"count":2}"#)
+            #expect(try await cluster.lease("counter", "handover")?.node == "n2")
         }
     }
 

@@ -37,7 +37,9 @@ package final class ClusterDatabase: Sendable {
         var quiet = logger
         quiet.logLevel = .critical
         let client = PostgresClient(configuration: url.clientConfiguration, backgroundLogger: quiet)
-        let runner = Task { await client.run() }
+        // Detached: the pool must outlive a graceful shutdown of the service group the node runs
+        // in (it stops when `close()` cancels it, after the node gave its leases back).
+        let runner = Task.detached { await client.run() }
         let database = ClusterDatabase(url: url, client: client, runner: runner, operationLimit: operationLimit, logger: logger)
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: connectTimeout)
