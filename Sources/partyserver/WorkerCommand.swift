@@ -7,7 +7,7 @@ import PartyServer
 struct WorkerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "worker",
-        abstract: "Create, list and revoke worker credentials (stored, hashed, in the data directory).",
+        abstract: "Create, list and revoke worker credentials (stored, hashed, in the data directory or a cluster's database).",
         discussion: """
             Workers authenticate with `Authorization: PartyWorker ID:SECRET` (PartyClient's \
             startWorker reads PARTYSERVER_WORKER_ID and PARTYSERVER_WORKER_SECRET). Rooms see them as \
@@ -16,19 +16,33 @@ struct WorkerCommand: AsyncParsableCommand {
         subcommands: [Create.self, List.self, Revoke.self]
     )
 
-    /// The data directory option shared by the subcommands.
+    /// Where the accounts are, shared by the subcommands: the data directory, or the cluster's database.
     struct DataDirectory: ParsableArguments {
         @Option(help: ArgumentHelp("Data directory of the server (the one `serve` uses).", valueName: "path"))
         var dataDir = ".partyserver"
 
-        /// Opens the worker accounts, with errors that name the directory.
-        func open() throws -> WorkerAccounts {
+        @Option(help: ArgumentHelp("The PostgreSQL database of a cluster (as given to `serve --database-url`; default PARTYSERVER_DATABASE_URL), instead of the data directory.", valueName: "url"))
+        var databaseURL: String?
+
+        /// The database URL: the option, else a non-empty `PARTYSERVER_DATABASE_URL`.
+        var url: String? {
+            if let databaseURL { return databaseURL }
+            let value = ProcessInfo.processInfo.environment["PARTYSERVER_DATABASE_URL"] ?? ""
+            return value.isEmpty ? nil : value
+        }
+
+        /// Where the accounts are, for messages.
+        var place: String { url.map { (try? PostgresURL($0).description) ?? "the database" } ?? dataDir.debugDescription }
+
+        /// Opens the worker accounts, with errors that name where they are.
+        func open() async throws -> WorkerAccounts {
             var logger = Logger(label: "partyserver.workers")
             logger.logLevel = .warning
             do {
+                if let url { return try await WorkerAccounts.open(databaseURL: url, logger: logger) }
                 return try WorkerAccounts(dataDirectory: dataDir, logger: logger)
             } catch {
-                throw ValidationError("cannot open the data directory \(dataDir.debugDescription): \(error)")
+                throw ValidationError("cannot open the worker accounts in \(place): \(error)")
             }
         }
     }
@@ -43,7 +57,7 @@ struct WorkerCommand: AsyncParsableCommand {
         @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            let accounts = try directory.open()
+            let accounts = try await directory.open()
             let result: Result<WorkerCredentials, WorkerAccountError>
             do {
                 result = .success(try await accounts.create(name: name))
@@ -62,7 +76,7 @@ struct WorkerCommand: AsyncParsableCommand {
         @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            let accounts = try directory.open()
+            let accounts = try await directory.open()
             let list = try await accounts.list()
             await accounts.close()
             let format = ISO8601DateFormatter()
@@ -82,11 +96,11 @@ struct WorkerCommand: AsyncParsableCommand {
         @OptionGroup var directory: DataDirectory
 
         func run() async throws {
-            let accounts = try directory.open()
+            let accounts = try await directory.open()
             let revoked = try await accounts.revoke(id: id)
             await accounts.close()
             guard revoked else {
-                throw ValidationError("no active worker \(id.debugDescription) in \(directory.dataDir.debugDescription); see `partyserver worker list`")
+                throw ValidationError("no active worker \(id.debugDescription) in \(directory.place); see `partyserver worker list`")
             }
             print("revoked \(id)")
         }

@@ -184,6 +184,47 @@ struct ClusterTests {
         }
     }
 
+    @Test func workersCreatedInTheDatabaseAuthenticateOnEveryNode() async throws {
+        try await ClusterFixture.with(nodes: 2) { cluster in
+            let url = cluster.test.url.description
+            let created = try await Self.run(["worker", "create", "--name", "indexer", "--database-url", url])
+            var values: [String: String] = [:]
+            for line in created.split(separator: "\n") {
+                let parts = line.split(separator: "=", maxSplits: 1).map(String.init)
+                if parts.count == 2 { values[parts[0]] = parts[1] }
+            }
+            let id = try #require(values["PARTYSERVER_WORKER_ID"]), secret = try #require(values["PARTYSERVER_WORKER_SECRET"])
+            for node in cluster.nodes {
+                let accepted = try await TestHTTPClient.request(
+                    "POST", port: node.port, path: "/parties/counter/workers", headers: [("Authorization", "PartyWorker \(id):\(secret)")]
+                )
+                #expect(accepted.status == 200, "worker through \(node.id)")
+                let refused = try await TestHTTPClient.request(
+                    "POST", port: node.port, path: "/parties/counter/workers", headers: [("Authorization", "PartyWorker \(id):wrong")]
+                )
+                #expect(refused.status == 401, "wrong secret through \(node.id)")
+            }
+            #expect(try await Self.run(["worker", "list", "--database-url", url]).contains("indexer"))
+            _ = try await Self.run(["worker", "revoke", id, "--database-url", url])
+            for node in cluster.nodes {
+                let revoked = try await TestHTTPClient.request(
+                    "POST", port: node.port, path: "/parties/counter/workers", headers: [("Authorization", "PartyWorker \(id):\(secret)")]
+                )
+                #expect(revoked.status == 401, "revoked worker through \(node.id)")
+            }
+        }
+    }
+
+    /// Runs `partyserver ARGUMENTS` to the end; returns its output (it must exit with 0).
+    static func run(_ arguments: [String]) async throws -> String {
+        let process = try ChildProcess.spawn(partyserverExecutable, arguments: arguments)
+        try await waitUntil(timeout: .seconds(30), "partyserver \(arguments.first ?? "") finished") { process.hasFinished }
+        let status = process.reapExitCode()
+        let output = process.outputTail(lines: 100)
+        try #require(status == 0, "partyserver \(arguments.joined(separator: " ")) failed:\n\(output)")
+        return output
+    }
+
     @Test func theControlAPIAnswers501OnANodeOfACluster() async throws {
         try await ClusterFixture.with(nodes: 1, arguments: ["--api-key", "secret-key"]) { cluster in
             let node = cluster.nodes[0]

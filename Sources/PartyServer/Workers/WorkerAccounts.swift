@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import PartyCluster
 
 /// The worker accounts of a data directory: create, list, revoke, and check credentials.
 ///
@@ -11,20 +12,33 @@ import Logging
 public final class WorkerAccounts: Sendable {
     let engine: StorageEngine
     private let ownsEngine: Bool
+    /// Runs after the engine closed (closes the database the accounts opened).
+    private let closing: (@Sendable () async -> Void)?
 
     /// Opens the worker accounts of `dataDirectory` (created if missing).
     public convenience init(dataDirectory: String, logger: Logger = Logger(label: "partyserver.workers")) throws(StorageError) {
         self.init(engine: try StorageEngine(directory: dataDirectory, logger: logger), ownsEngine: true)
     }
 
-    package init(engine: StorageEngine, ownsEngine: Bool = false) {
+    package init(engine: StorageEngine, ownsEngine: Bool = false, closing: (@Sendable () async -> Void)? = nil) {
         self.engine = engine
         self.ownsEngine = ownsEngine
+        self.closing = closing
+    }
+
+    /// Opens the worker accounts of a cluster's PostgreSQL database (`postgres://…`, as given to
+    /// `--database-url`), creating the schema if needed.
+    public static func open(databaseURL: String, logger: Logger = Logger(label: "partyserver.workers")) async throws -> WorkerAccounts {
+        let database = try await ClusterDatabase.open(try PostgresURL(databaseURL), logger: logger)
+        let engine = StorageEngine(backend: PostgresStorageBackend(database: database), logger: logger)
+        return WorkerAccounts(engine: engine, ownsEngine: true, closing: { await database.close() })
     }
 
     /// Closes the database if this object opened it.
     public func close() async {
-        if ownsEngine { await engine.close() }
+        guard ownsEngine else { return }
+        await engine.close()
+        await closing?()
     }
 
     /// Creates an account named `name` (1–100 characters, no control characters) and returns its
