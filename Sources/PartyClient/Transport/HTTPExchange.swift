@@ -8,16 +8,25 @@ import NIOSSL
 package enum HTTPExchange {
     /// Everything one request needs.
     package struct Request: Sendable {
+        /// The host to connect to.
         package var host: String
+        /// Its port.
         package var port: Int
+        /// The `Host` header value.
         package var authority: String
+        /// The TLS context for https, nil for http.
         package var tls: NIOSSLContext?
+        /// The request method.
         package var method: String
+        /// The request target: path and query.
         package var target: String
         /// Extra headers (already validated).
         package var headers: [(String, String)]
+        /// The body, if any.
         package var body: Data?
+        /// Largest response body read.
         package var maxResponseSize: Int
+        /// How long connecting may take.
         package var connectTimeout: Duration
 
         /// A request with every part given.
