@@ -28,43 +28,43 @@ struct RelaySession: Sendable {
                 try await upstream.executeThenClose { upstreamInbound, upstreamOutbound in
                     // This node is leaving: end the hop to the owner, so the client gets 1012 and reconnects.
                     await withGracefulShutdownHandler {
-                    await withTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            // Client to owner: masked, as a client's frames must be.
-                            do {
-                                for try await frame in clientInbound {
-                                    try await upstreamOutbound.write(WebSocketFrame(
-                                        fin: frame.fin, rsv1: false, opcode: frame.opcode, maskKey: .random(), data: frame.unmaskedData
-                                    ))
-                                    if frame.opcode.isData { frames.increment() }
+                        await withTaskGroup(of: Void.self) { group in
+                            group.addTask {
+                                // Client to owner: masked, as a client's frames must be.
+                                do {
+                                    for try await frame in clientInbound {
+                                        try await upstreamOutbound.write(WebSocketFrame(
+                                            fin: frame.fin, rsv1: false, opcode: frame.opcode, maskKey: .random(), data: frame.unmaskedData
+                                        ))
+                                        if frame.opcode.isData { frames.increment() }
+                                    }
+                                } catch {
+                                    logger.trace("client side of a relay ended", metadata: ["error": "\(error)"])
                                 }
-                            } catch {
-                                logger.trace("client side of a relay ended", metadata: ["error": "\(error)"])
+                                // The client is gone: so is its connection to the owner.
+                                upstreamOutbound.finish()
                             }
-                            // The client is gone: so is its connection to the owner.
-                            upstreamOutbound.finish()
-                        }
-                        group.addTask {
-                            var closed = false
-                            do {
-                                for try await frame in upstreamInbound {
-                                    try await clientOutbound.write(WebSocketFrame(fin: frame.fin, rsv1: false, opcode: frame.opcode, data: frame.data))
-                                    if frame.opcode == .connectionClose { closed = true }
-                                    if frame.opcode.isData { frames.increment() }
+                            group.addTask {
+                                var closed = false
+                                do {
+                                    for try await frame in upstreamInbound {
+                                        try await clientOutbound.write(WebSocketFrame(fin: frame.fin, rsv1: false, opcode: frame.opcode, data: frame.data))
+                                        if frame.opcode == .connectionClose { closed = true }
+                                        if frame.opcode.isData { frames.increment() }
+                                    }
+                                } catch {
+                                    logger.trace("owner side of a relay ended", metadata: ["error": "\(error)"])
                                 }
-                            } catch {
-                                logger.trace("owner side of a relay ended", metadata: ["error": "\(error)"])
+                                if !closed {
+                                    logger.info("the room's owner node closed a relayed connection without a close frame", metadata: ["room": "\(room)", "owner": "\(owner)"])
+                                    try? await clientOutbound.write(Self.closeFrame(code: 1012, reason: "the room's node went away; reconnect"))
+                                }
+                                clientOutbound.finish()
                             }
-                            if !closed {
-                                logger.info("the room's owner node closed a relayed connection without a close frame", metadata: ["room": "\(room)", "owner": "\(owner)"])
-                                try? await clientOutbound.write(Self.closeFrame(code: 1012, reason: "the room's node went away; reconnect"))
-                            }
-                            clientOutbound.finish()
+                            // Once either side is done, the other has nothing left to relay.
+                            await group.next()
+                            group.cancelAll()
                         }
-                        // Once either side is done, the other has nothing left to relay.
-                        await group.next()
-                        group.cancelAll()
-                    }
                     } onGracefulShutdown: {
                         upstream.channel.close(promise: nil)
                     }
