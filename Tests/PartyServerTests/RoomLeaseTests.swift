@@ -106,6 +106,28 @@ struct RoomLeaseTests {
         }
     }
 
+    @Test func aRoundWithALostRoomStillCommitsTheOtherRooms() async throws {
+        try await PostgresTestDatabase.with { database, _ async throws in
+            let a = Node("a", database), b = Node("b", database)
+            _ = try await a.leases.acquire(server: "s", room: "lost")
+            _ = try await a.leases.acquire(server: "s", room: "kept")
+            try await Self.expire(database, room: "lost")
+            _ = try await b.leases.acquire(server: "s", room: "lost")
+            // One commit round with a write of each room.
+            let put = { (room: String, value: Int) in
+                StorageSubmission(server: Data("s".utf8), room: Data(room.utf8), operations: [
+                    .put(key: Data("k".utf8), value: Data("\(value)".utf8), encoding: .json),
+                ])
+            }
+            let outcomes = await a.engine.writer.commit([put("lost", 1), put("kept", 2)])
+            guard case .failure(.fenced) = outcomes[0] else { Issue.record("expected .fenced, got \(outcomes[0])"); return }
+            guard case .success = outcomes[1] else { Issue.record("expected success, got \(outcomes[1])"); return }
+            #expect(a.leases.token(server: "s", room: "lost") == nil)
+            #expect(try await b.engine.storage(server: "s", room: "kept", gate: OutputGate()).get("k", as: Int.self) == 2)
+            #expect(try await b.engine.storage(server: "s", room: "lost", gate: OutputGate()).get("k", as: Int.self) == nil)
+        }
+    }
+
     @Test func aReleasedLeaseIsFreeAtOnceAndItsTokenKeepsCounting() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let a = Node("a", database), b = Node("b", database)
