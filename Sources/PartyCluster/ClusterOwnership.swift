@@ -32,13 +32,19 @@ package final class ClusterOwnership: RoomOwnership {
         self.logger = logger
     }
 
+    /// This node's id.
     package var nodeID: String { leases.nodeID }
 
     package func locate(_ key: RoomKey, placing: Bool) async -> RoomLocation {
         if leases.token(server: key.server, room: key.name) != nil { return .local }
         do {
-            if placing, try await leases.holder(server: key.server, room: key.name) == nil,
-               let chosen = try await placement(), chosen.id != nodeID {
+            // One lookup answers most requests: the live holder, or nobody (then place the room).
+            if let holder = try await leases.holder(server: key.server, room: key.name) {
+                if holder.node != nodeID {
+                    guard let address = holder.address else { return .unavailable("the room's owner \(holder.node) has no address") }
+                    return .remote(node: holder.node, address: address)
+                }
+            } else if placing, let chosen = try await placement(), chosen.id != nodeID {
                 return .remote(node: chosen.id, address: chosen.address)
             }
             switch try await leases.acquire(server: key.server, room: key.name) {

@@ -37,12 +37,7 @@ package struct ClusterSecret: Sendable, CustomStringConvertible {
     /// differ (only on their lengths).
     package func matches(_ presented: String?) -> Bool {
         guard let presented else { return false }
-        let expected = Array(value.utf8)
-        let given = Array(presented.utf8)
-        guard expected.count == given.count else { return false }
-        var difference: UInt8 = 0
-        for index in expected.indices { difference |= expected[index] ^ given[index] }
-        return difference == 0
+        return ConstantTime.equal(value.utf8, presented.utf8)
     }
 
     /// Redacted: the secret itself never reaches a log.

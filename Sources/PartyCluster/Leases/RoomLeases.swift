@@ -105,7 +105,7 @@ package final class RoomLeases: Sendable {
     /// One attempt at the room's lease.
     private func acquireOnce(server: String, room: String) async throws(StorageError) -> Acquisition {
         let sent = elapsed()
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.timeInterval
         let granted = try await database.query("""
             WITH before AS (SELECT node_id FROM party_room_leases WHERE server = \(server) AND room = \(room))
             INSERT INTO party_room_leases AS lease (server, room, node_id, token, expires_at)
@@ -134,12 +134,14 @@ package final class RoomLeases: Sendable {
         return .heldElsewhere(node: node, address: address)
     }
 
-    /// The node holding an unexpired lease on the room, or `nil` when nobody does.
-    package func holder(server: String, room: String) async throws(StorageError) -> String? {
+    /// The node holding an unexpired lease on the room and its address, or `nil` when nobody does.
+    package func holder(server: String, room: String) async throws(StorageError) -> (node: String, address: String?)? {
         let rows = try await database.query("""
-            SELECT node_id FROM party_room_leases WHERE server = \(server) AND room = \(room) AND expires_at > now()
+            SELECT lease.node_id, node.address FROM party_room_leases lease
+            LEFT JOIN party_nodes node ON node.id = lease.node_id
+            WHERE lease.server = \(server) AND lease.room = \(room) AND lease.expires_at > now()
             """)
-        return try rows.first.map { row throws(StorageError) in try PostgresStorageBackend.decode(row, String.self) }
+        return try rows.first.map { row throws(StorageError) in try PostgresStorageBackend.decode(row, (String, String?).self) }
     }
 
     /// The rooms whose lease this node holds.
@@ -160,7 +162,7 @@ package final class RoomLeases: Sendable {
     /// lost (taken over, or expired before the renewal reached the database).
     package func renew() async throws(StorageError) -> [RoomKey] {
         let sent = elapsed()
-        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let seconds = duration.timeInterval
         let rows = try await database.query("""
             UPDATE party_room_leases SET expires_at = now() + make_interval(secs => \(seconds))
             WHERE node_id = \(nodeID) AND expires_at > now()

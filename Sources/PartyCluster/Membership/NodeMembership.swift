@@ -31,7 +31,7 @@ package final class NodeMembership: Sendable {
     }
 
     private var deadAfterSeconds: Double {
-        Double(deadAfter.components.seconds) + Double(deadAfter.components.attoseconds) / 1e18
+        deadAfter.timeInterval
     }
 
     /// Registers this node at `address`. Throws ``ClusterError/nodeIDInUse(_:)`` when a live node

@@ -6,9 +6,6 @@ package protocol RoomOwnership: Sendable {
     /// nowhere for now (the database cannot be reached). With `placing` false (a request another
     /// node forwarded here, an alarm), a room nobody holds is taken here instead of being placed.
     func locate(_ key: RoomKey, placing: Bool) async -> RoomLocation
-
-    /// The id of this node, for logs and forwarded requests (empty on a single node).
-    var nodeID: String { get }
 }
 
 /// Where a room is served.
@@ -27,6 +24,4 @@ package struct LocalOwnership: RoomOwnership {
     package init() {}
 
     package func locate(_ key: RoomKey, placing: Bool) async -> RoomLocation { .local }
-
-    package var nodeID: String { "" }
 }

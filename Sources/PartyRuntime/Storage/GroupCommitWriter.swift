@@ -1,4 +1,3 @@
-import Logging
 import Synchronization
 
 /// Commits the writes of all rooms together: one transaction, and one fsync, per round.
@@ -43,7 +42,6 @@ final class GroupCommitWriter: Sendable {
     }
 
     private let backend: any StorageBackend
-    private let logger: Logger
     private let onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
     private let state = Mutex(State())
     private let hold = Mutex(CommitHold())
@@ -57,11 +55,9 @@ final class GroupCommitWriter: Sendable {
     /// Creates a writer for `backend`; `onCommit` is told about every committed transaction.
     init(
         backend: any StorageBackend,
-        logger: Logger,
         onCommit: (@Sendable (_ submissions: Int, _ duration: Duration) -> Void)?
     ) {
         self.backend = backend
-        self.logger = logger
         self.onCommit = onCommit
     }
 

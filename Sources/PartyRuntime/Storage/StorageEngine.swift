@@ -43,7 +43,7 @@ package final class StorageEngine: Sendable {
         self.backend = backend
         self.logger = logger
         self.codec = StorageCodec(maxKeyBytes: configuration.maxKeyBytes, maxValueBytes: configuration.maxValueBytes)
-        self.writer = GroupCommitWriter(backend: backend, logger: logger, onCommit: onCommit)
+        self.writer = GroupCommitWriter(backend: backend, onCommit: onCommit)
     }
 
     /// The SQLite backend, when the engine uses it.

@@ -116,9 +116,12 @@ package final class ClusterNode: Sendable {
         guard sweepAlarms else { return }
         do {
             // Alarms due before the next sweep; later ones are found by a later sweep.
-            let horizon = registry.services.clock.now.addingTimeInterval(Self.seconds(configuration.leaseDuration) * 2)
+            let horizon = registry.services.clock.now.addingTimeInterval(configuration.leaseDuration.timeInterval * 2)
             let stored = try await backend.alarms(dueBefore: Int64((horizon.timeIntervalSince1970 * 1000).rounded()))
-            let adopted = registry.services.alarms.adopt(stored, servers: servers) { registry.existingSlot($0) != nil }
+            // Alarms of unregistered types were reported once, at start.
+            let adopted = registry.services.alarms.adopt(stored.filter { servers.contains($0.server) }, servers: servers) {
+                registry.existingSlot($0) != nil
+            }
             if adopted > 0 { logger.info("adopted alarms of rooms no node runs", metadata: ["count": "\(adopted)"]) }
         } catch {
             logger.warning("could not read stored alarms", metadata: ["error": "\(error)"])
@@ -133,11 +136,6 @@ package final class ClusterNode: Sendable {
             activation: nil, reason: .lost, hard: false,
             closeCode: CloseCode.serviceRestart, closeReason: "the room moved to another node; reconnect"
         )
-    }
-
-    /// `duration` in seconds.
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// Leaves the cluster: no new rooms are placed here.

@@ -2,6 +2,7 @@ import CoreMetrics
 import Foundation
 import Logging
 import PartyClient
+import PartyCluster
 
 /// Routes room calls between the nodes of a cluster: a call to a room this node owns (or takes,
 /// placing the room as a request would) runs in this process; a call to a room another node owns
@@ -95,10 +96,9 @@ package final class ClusterRoomCallRouter: RoomCallRouter {
         cluster.metrics.forwardedCalls.increment()
         let answer: PartyFetchResponse
         do {
-            guard let answered = try await Self.perform(request, within: remaining + Self.grace) else { throw RoomCallError.timeout(remaining) }
-            answer = answered
-        } catch let error as RoomCallError {
-            throw error
+            answer = try await BoundedOperation.run(limit: remaining + Self.grace) { try await HTTPExchange.perform(request) }
+        } catch is BoundedOperation.TimedOut {
+            throw .timeout(remaining)
         } catch {
             logger.warning("could not forward a room call to the room's node", metadata: ["room": "\(call.target)", "node": "\(node)", "address": "\(address)", "error": "\(error)"])
             throw .unreachable("the node \(node) owning room \(call.target) did not answer (\(error)); try again: its rooms move to another node once its lease expires")
@@ -112,20 +112,6 @@ package final class ClusterRoomCallRouter: RoomCallRouter {
             throw error
         } catch {
             throw .unreachable("the node \(node) answered with an unreadable reply (\(error)); run the same partyserver version on every node")
-        }
-    }
-
-    /// The exchange's response, or `nil` when `limit` passed first (the exchange is cancelled,
-    /// which closes its connection).
-    private static func perform(_ request: HTTPExchange.Request, within limit: Duration) async throws -> PartyFetchResponse? {
-        try await withThrowingTaskGroup(of: PartyFetchResponse?.self) { group in
-            group.addTask { try await HTTPExchange.perform(request) }
-            group.addTask {
-                try await Task.sleep(for: limit)
-                return nil
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? nil
         }
     }
 }

@@ -93,7 +93,7 @@ public final class WorkerAccounts: Sendable {
         } catch {
             throw .storage(error)
         }
-        guard let found, Self.equalInConstantTime(found.secretHash, Self.hash(credentials.secret)) else { return nil }
+        guard let found, ConstantTime.equal(found.secretHash, Self.hash(credentials.secret)) else { return nil }
         return found.revokedMilliseconds == nil ? Self.account(found) : nil
     }
 
@@ -115,13 +115,6 @@ public final class WorkerAccounts: Sendable {
     private static func randomHex(bytes count: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
-    }
-
-    private static func equalInConstantTime(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }
 
