@@ -17,9 +17,11 @@ package final class ClusterOwnership: RoomOwnership {
     /// How long a list of live nodes is reused for placement.
     let membersTTL: Duration
     let logger: Logger
-    /// Runs after this node took a room's lease, before the room starts here (the node reloads
-    /// the room's alarm, which the previous owner may have set).
+    /// Runs after this node took a room's lease, before the room counts as local here (the node
+    /// reloads the room's alarm and control record, which the previous owner may have written).
     private let onAcquired = Mutex<(@Sendable (RoomKey) async -> Void)?>(nil)
+    /// Rooms whose lease is being acquired (and adopted), with who waits for that.
+    private let acquisitions = Mutex<[RoomKey: [CheckedContinuation<Void, Never>]]>([:])
     private let members = Mutex<(list: [NodeMembership.Member], at: ContinuousClock.Instant)?>(nil)
     let metrics: ClusterMetrics
 
@@ -36,7 +38,34 @@ package final class ClusterOwnership: RoomOwnership {
     package var nodeID: String { leases.nodeID }
 
     package func locate(_ key: RoomKey, placing: Bool) async -> RoomLocation {
-        if leases.token(server: key.server, room: key.name) != nil { return .local }
+        while true {
+            if leases.token(server: key.server, room: key.name) != nil {
+                // Held here: local once what runs after its acquisition is done (an acquisition
+                // is marked before its token exists and unmarked after that).
+                if acquisitions.withLock({ $0[key] == nil }) { return .local }
+                await waitForAcquisition(key)
+                if leases.token(server: key.server, room: key.name) != nil { return .local }
+            }
+            // One acquisition per room at a time; the others wait for it and look again.
+            let acquiring = acquisitions.withLock { pending -> Bool in
+                guard pending[key] == nil else { return false }
+                pending[key] = []
+                return true
+            }
+            guard acquiring else {
+                await waitForAcquisition(key)
+                continue
+            }
+            let location = await acquire(key, placing: placing)
+            let waiters = acquisitions.withLock { $0.removeValue(forKey: key) ?? [] }
+            for waiter in waiters { waiter.resume() }
+            return location
+        }
+    }
+
+    /// Looks the room's lease up and takes it when nobody holds it (or places the room elsewhere);
+    /// runs ``whenAcquired(_:)``'s action before the room counts as local.
+    private func acquire(_ key: RoomKey, placing: Bool) async -> RoomLocation {
         do {
             // One lookup answers most requests: the live holder, or nobody (then place the room).
             if let holder = try await leases.holder(server: key.server, room: key.name) {
@@ -63,6 +92,18 @@ package final class ClusterOwnership: RoomOwnership {
         } catch {
             logger.warning("could not locate a room", metadata: ["room": "\(key)", "error": "\(error)"])
             return .unavailable("the cluster database cannot be reached")
+        }
+    }
+
+    /// Returns once no acquisition of `key` runs.
+    private func waitForAcquisition(_ key: RoomKey) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let pending = acquisitions.withLock { pending -> Bool in
+                guard pending[key] != nil else { return false }
+                pending[key]?.append(continuation)
+                return true
+            }
+            if !pending { continuation.resume() }
         }
     }
 

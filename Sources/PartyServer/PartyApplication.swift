@@ -69,12 +69,18 @@ public final class PartyApplication: Service, Sendable {
         try Self.validate(prefix: configuration.prefix)
         try Self.validateControl(configuration)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let tokenKeys = try TokenSigningKeys.load(configuration.control, dataDirectory: configuration.dataDirectory)
         let registrations = self.registrations.withLock { $0 }
         let routeNames = registrations.map(\.routeName)
         let metricsExport = PrometheusCollectorRegistry()
         let metrics = PartyMetrics(routeNames: routeNames, factory: PrometheusExport.factory(metricsExport))
         let (engine, cluster) = try await openStorage(metrics: metrics)
+        // Every node of a cluster verifies the tokens the others issue.
+        let tokenKeys: TokenSigningKeys
+        if let cluster {
+            tokenKeys = try TokenSigningKeys.shared(configuration.control, secret: cluster.secret.value)
+        } else {
+            tokenKeys = try TokenSigningKeys.load(configuration.control, dataDirectory: configuration.dataDirectory)
+        }
         let limits = configuration.limits.fitted(toOpenFileLimit: ServerLimits.openFileLimit)
         if limits.maxConnections < configuration.limits.maxConnections {
             logger.info(
@@ -85,8 +91,7 @@ public final class PartyApplication: Service, Sendable {
         let directory = RoomDirectory(configuration: configuration.control, clock: configuration.clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
-            // On a node of a cluster the control API is off, so its directory records nothing.
-            limits: limits, activations: cluster == nil ? directory : LocalActivations(),
+            limits: limits, activations: directory,
             sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max,
             ownership: cluster?.ownership ?? LocalOwnership()
         )
@@ -109,9 +114,8 @@ public final class PartyApplication: Service, Sendable {
             logger.info("scheduled stored alarms", metadata: ["count": "\(alarmCount)"])
         }
         if cluster == nil {
+            // On a node of a cluster, each room's record is adopted when the node takes its lease.
             try await rooms.restore(in: edge)
-        } else if configuration.control.isHTTPEnabled {
-            logger.warning("the session control API does not run on several nodes yet; its requests are answered with 501")
         }
         let tls = try configuration.tls?.makeConfiguration()
         var authenticator: JWTAuthenticator?
@@ -123,7 +127,7 @@ public final class PartyApplication: Service, Sendable {
             edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator,
             compression: configuration.compression.map { WebSocketCompression(settings: $0, metrics: metrics) }
         )
-        let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), logger: logger)
+        let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), front: front, logger: logger)
         let configuration = self.configuration
         let scheme = tls == nil ? "http" : "https"
         let logger = self.logger
@@ -156,7 +160,11 @@ public final class PartyApplication: Service, Sendable {
             group.addTask { await edge.liveness.run() }
             group.addTask { await directory.timers.run { timer in await rooms.timerFired(timer) } }
             if let cluster {
-                group.addTask { await cluster.run(registry: registry, servers: Set(routeNames)) }
+                group.addTask {
+                    await cluster.run(registry: registry, servers: Set(routeNames), directory: directory) { key in
+                        await rooms.adopt(key, in: edge, from: cluster)
+                    }
+                }
             }
             defer {
                 cluster?.stop()

@@ -224,20 +224,5 @@ struct ClusterTests {
         try #require(status == 0, "partyserver \(arguments.joined(separator: " ")) failed:\n\(output)")
         return output
     }
-
-    @Test func theControlAPIAnswers501OnANodeOfACluster() async throws {
-        try await ClusterFixture.with(nodes: 1, arguments: ["--api-key", "secret-key"]) { cluster in
-            let node = cluster.nodes[0]
-            let response = try await TestHTTPClient.request(
-                "POST", port: node.port, path: "/_party/connect",
-                headers: [("Authorization", "Bearer secret-key"), ("Content-Type", "application/json")],
-                body: Array(#"{"server":"counter","key":"k","spawn":{}}"#.utf8)
-            )
-            #expect(response.status == 501)
-            #expect(response.text.contains("unavailable-in-cluster"))
-            // Rooms themselves are served as usual.
-            #expect(try await TestHTTPClient.request("POST", port: node.port, path: "/parties/counter/k").text == #"{"count":1}"#)
-        }
-    }
 }
 #endif

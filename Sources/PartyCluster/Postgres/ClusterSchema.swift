@@ -49,6 +49,10 @@ enum ClusterSchema {
         ("cluster: the secret nodes share for room calls", [
             "CREATE TABLE party_cluster_secret (id SMALLINT PRIMARY KEY CHECK (id = 1), secret TEXT NOT NULL)",
         ]),
+        ("control: activations and the keys live rooms hold, unique per server type", [
+            "ALTER TABLE party_control_rooms ADD COLUMN activation BIGINT NOT NULL DEFAULT 0, ADD COLUMN held_key TEXT",
+            "CREATE UNIQUE INDEX party_control_rooms_key ON party_control_rooms (server, held_key) WHERE held_key IS NOT NULL",
+        ]),
     ]
 
     /// Applies the migrations the database lacks, each in its own transaction.

@@ -187,12 +187,24 @@ extension PostgresStorageBackend {
                     """, logger: logger)
             case .deleteAlarm:
                 try await connection.query("DELETE FROM party_alarms WHERE server = \(server) AND room = \(room)", logger: logger)
-            case .putControlRecord(let record):
+            case .putControlRecord(let record, let activation, let heldKey):
+                do {
+                    try await connection.query("""
+                        INSERT INTO party_control_rooms (server, room, record, activation, held_key)
+                        VALUES (\(server), \(room), \(bytes(record)), \(Int64(bitPattern: activation)), \(heldKey))
+                        ON CONFLICT (server, room) DO UPDATE
+                        SET record = EXCLUDED.record, activation = EXCLUDED.activation, held_key = EXCLUDED.held_key
+                        """, logger: logger)
+                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                    // The unique index on (server, held_key): another room holds the key.
+                    throw StorageError.keyTaken(heldKey ?? "")
+                }
+            case .deleteControlRecord(let activation?):
                 try await connection.query("""
-                    INSERT INTO party_control_rooms (server, room, record) VALUES (\(server), \(room), \(bytes(record)))
-                    ON CONFLICT (server, room) DO UPDATE SET record = EXCLUDED.record
+                    DELETE FROM party_control_rooms
+                    WHERE server = \(server) AND room = \(room) AND activation = \(Int64(bitPattern: activation))
                     """, logger: logger)
-            case .deleteControlRecord:
+            case .deleteControlRecord(nil):
                 try await connection.query("DELETE FROM party_control_rooms WHERE server = \(server) AND room = \(room)", logger: logger)
             }
         }
@@ -201,11 +213,13 @@ extension PostgresStorageBackend {
 }
 
 extension StorageOperation {
-    /// Whether the operation writes the room's own state (values, snapshot, alarm), which only
-    /// the lease holder may do.
+    /// Whether the operation writes the room's own state (values, snapshot, alarm, control
+    /// record), which only the lease holder may do. Deleting a control record is not: a node
+    /// forgets the records of rooms it ran long ago, and deletes one only while it records the
+    /// activation that node retired.
     var changesRoomState: Bool {
         switch self {
-        case .putControlRecord, .deleteControlRecord: false
+        case .deleteControlRecord: false
         default: true
         }
     }

@@ -12,7 +12,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case overLimit(String)
         case notStored(String)
         case tokenKeyUnusable(path: String, String)
-        case unavailableInCluster
+        case roomElsewhere(node: String, address: String)
+        case clusterUnavailable(String)
     }
 
     package let code: Code
@@ -44,8 +45,13 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     /// A new room's record could not be stored, so the room was not created; try again.
     public static func notStored(_ detail: String) -> ControlError { .init(code: .notStored(detail)) }
 
-    /// The application runs as a node of a cluster, where the session control API is not available yet.
-    public static var unavailableInCluster: ControlError { .init(code: .unavailableInCluster) }
+    /// The room (or the room holding the key) runs on another node of the cluster, reachable at
+    /// `address`: its control requests are answered there. The HTTP control API forwards them.
+    public static func roomElsewhere(node: String, address: String) -> ControlError {
+        .init(code: .roomElsewhere(node: node, address: address))
+    }
+    /// Where a room runs cannot be decided now (the cluster's database cannot be reached); try again.
+    public static func clusterUnavailable(_ detail: String) -> ControlError { .init(code: .clusterUnavailable(detail)) }
 
     /// The connection token key file in the data directory cannot be used; the server does not start.
     public static func tokenKeyUnusable(path: String, _ detail: String) -> ControlError {
@@ -66,7 +72,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .overLimit: "over-limit"
         case .notStored: "not-stored"
         case .tokenKeyUnusable: "token-key-unusable"
-        case .unavailableInCluster: "unavailable-in-cluster"
+        case .roomElsewhere: "room-elsewhere"
+        case .clusterUnavailable: "cluster-unavailable"
         }
     }
 
@@ -96,9 +103,10 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tokenKeyUnusable(let path, let detail):
             "the connection token key file \(path.debugDescription) cannot be used: \(detail); fix it, delete it to make a new key "
                 + "(tokens issued so far then stop working), or set control.tokenSigningKey"
-        case .unavailableInCluster:
-            "the session control API does not run on several nodes yet (its keys and statuses live in one process); "
-                + "run it on a single node without --database-url, or reach rooms directly at /parties/SERVER/NAME"
+        case .roomElsewhere(let node, let address):
+            "the room runs on node \(node); ask that node's control API at \(address) (the HTTP control API of any node forwards there)"
+        case .clusterUnavailable(let detail):
+            "where the room runs cannot be decided now (\(detail)); try again"
         }
     }
 }

@@ -26,6 +26,9 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
     /// took the room over, or the lease could not be renewed in time. Nothing was stored; the
     /// room stops here and its next event goes to the node that owns it.
     case fenced(String)
+    /// Another room already holds this control key (several nodes on one database): nothing was
+    /// stored; look the key up again to reach that room.
+    case keyTaken(String)
 
     /// A sentence that says what happened and what to do.
     public var description: String {
@@ -52,6 +55,8 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             "the room was reset after a failed write (\(cause)); nothing from this call was stored, and the room starts again from its stored state with its next event"
         case .fenced(let cause):
             "this node no longer owns the room (\(cause)); nothing from this call was stored, and the room's next event goes to its owner"
+        case .keyTaken(let key):
+            "another room already holds the key \(key.debugDescription); nothing was stored: look the key up again to reach that room"
         }
     }
 

@@ -42,7 +42,7 @@ package struct StorageSubmission: Sendable {
                     .execute(arguments: [server, room, atMilliseconds, retryCount])
             case .deleteAlarm:
                 try db.cachedStatement(sql: StorageSchema.deleteAlarm).execute(arguments: [server, room])
-            case .putControlRecord(let record):
+            case .putControlRecord(let record, _, _):
                 try db.cachedStatement(sql: StorageSchema.putControlRecord).execute(arguments: [server, room, record])
             case .deleteControlRecord:
                 try db.cachedStatement(sql: StorageSchema.deleteControlRecord).execute(arguments: [server, room])
@@ -80,8 +80,11 @@ package enum StorageOperation: Sendable {
     case putAlarm(atMilliseconds: Int64, retryCount: Int)
     /// Removes the room's alarm.
     case deleteAlarm
-    /// Inserts or replaces the room's control record (an encoded `StoredRoomRecord`).
-    case putControlRecord(Data)
-    /// Removes the room's control record.
-    case deleteControlRecord
+    /// Inserts or replaces the room's control record (an encoded `StoredRoomRecord`) of
+    /// `activation`. `heldKey` is the key its live activation holds: on several nodes the
+    /// database keeps keys unique per server type, and a key another room holds fails the write
+    /// with ``StorageError/keyTaken(_:)``.
+    case putControlRecord(Data, activation: UInt64 = 0, heldKey: String? = nil)
+    /// Removes the room's control record; with `activation`, only while it records that activation.
+    case deleteControlRecord(activation: UInt64?)
 }

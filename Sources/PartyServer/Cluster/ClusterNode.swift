@@ -67,14 +67,19 @@ package final class ClusterNode: Sendable {
     }
 
     /// Keeps the node's membership and leases until ``stop()``; adopts the stored alarms of
-    /// `servers` (the registered route names) for rooms no node runs.
-    package func run(registry: RoomRegistry, servers: Set<String>) async {
-        // A room that moves here brings its alarm, set on the node that ran it before.
-        ownership.whenAcquired { [alarms = registry.services.alarms] key in await alarms.reload(key) }
+    /// `servers` (the registered route names) for rooms no node runs. `adopt` runs after each
+    /// lease this node takes, before the room counts as local here; `directory` holds the
+    /// control records of the rooms this node runs.
+    func run(registry: RoomRegistry, servers: Set<String>, directory: RoomDirectory, adopt: @escaping @Sendable (RoomKey) async -> Void) async {
+        // A room that moves here brings its alarm and control record, written by the node that ran it before.
+        ownership.whenAcquired { [alarms = registry.services.alarms] key in
+            await alarms.reload(key)
+            await adopt(key)
+        }
         let task = Task {
             var round = 0
             while !Task.isCancelled {
-                await maintain(registry: registry, sweepAlarms: round % 3 == 0, servers: servers)
+                await maintain(registry: registry, directory: directory, sweepAlarms: round % 3 == 0, servers: servers)
                 round += 1
                 try? await Task.sleep(for: configuration.renewInterval)
             }
@@ -94,11 +99,12 @@ package final class ClusterNode: Sendable {
 
     /// One round: stop rooms whose lease is lost or too old, give back leases of rooms that are
     /// gone, renew the rest, heartbeat, and now and then adopt stored alarms.
-    func maintain(registry: RoomRegistry, sweepAlarms: Bool, servers: Set<String>) async {
+    func maintain(registry: RoomRegistry, directory: RoomDirectory, sweepAlarms: Bool, servers: Set<String>) async {
         for key in leases.dropExpired() {
-            await stop(key, in: registry, because: "its lease could not be renewed in time")
+            await stop(key, in: registry, directory: directory, because: "its lease could not be renewed in time")
         }
-        let gone = Set(leases.heldRooms.filter { registry.existingSlot($0) == nil })
+        // A spawned room keeps its lease while its activation lives, with or without a slot.
+        let gone = Set(leases.heldRooms.filter { registry.existingSlot($0) == nil && !directory.isActive($0) })
         let release = idle.withLock { idle in
             defer { idle = gone }
             return gone.intersection(idle)
@@ -106,7 +112,7 @@ package final class ClusterNode: Sendable {
         for key in release { await leases.release(server: key.server, room: key.name) }
         do {
             for key in try await leases.renew() {
-                await stop(key, in: registry, because: "another node took it over")
+                await stop(key, in: registry, directory: directory, because: "another node took it over")
             }
             try await membership.heartbeat(rooms: leases.count)
         } catch {
@@ -128,9 +134,11 @@ package final class ClusterNode: Sendable {
         }
     }
 
-    /// Stops a room this node no longer owns: its clients are closed with 1012 and reconnect.
-    private func stop(_ key: RoomKey, in registry: RoomRegistry, because reason: String) async {
+    /// Stops a room this node no longer owns: its control record here is forgotten (the new owner
+    /// goes on with the stored one), its clients are closed with 1012 and reconnect.
+    private func stop(_ key: RoomKey, in registry: RoomRegistry, directory: RoomDirectory, because reason: String) async {
         logger.warning("room lease lost; stopping the room here", metadata: ["room": "\(key)", "reason": "\(reason)"])
+        directory.forget(key)
         guard let slot = registry.existingSlot(key) else { return }
         _ = await slot.terminate(
             activation: nil, reason: .lost, hard: false,

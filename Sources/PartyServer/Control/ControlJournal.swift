@@ -15,6 +15,8 @@ final class ControlJournal: Sendable {
     private struct Change {
         /// The record to store; nil deletes it.
         var record: StoredRoomRecord?
+        /// For a deletion: the activation the stored record must have (nil: whatever it has).
+        var removing: UInt64?
         var sequence: UInt64
     }
 
@@ -55,10 +57,10 @@ final class ControlJournal: Sendable {
         self.logger = logger
     }
 
-    /// Queues `record` (nil: delete) as the latest record of `key`; returns the change's sequence.
-    /// Cheap: called under the directory's lock.
+    /// Queues `record` (nil: delete, with `removing` only the record of that activation) as the
+    /// latest record of `key`; returns the change's sequence. Cheap: called under the directory's lock.
     @discardableResult
-    func write(_ key: RoomKey, _ record: StoredRoomRecord?) -> UInt64 {
+    func write(_ key: RoomKey, _ record: StoredRoomRecord?, removing: UInt64? = nil) -> UInt64 {
         let (sequence, start) = state.withLock { state -> (UInt64, Bool) in
             state.sequence &+= 1
             let sequence = state.sequence
@@ -68,7 +70,7 @@ final class ControlJournal: Sendable {
                 state.completed = sequence
                 return (sequence, false)
             }
-            state.pending[key] = Change(record: record, sequence: sequence)
+            state.pending[key] = Change(record: record, removing: removing, sequence: sequence)
             guard !state.isWriting else { return (sequence, false) }
             state.isWriting = true
             return (sequence, true)
@@ -161,7 +163,9 @@ final class ControlJournal: Sendable {
                 group.addTask {
                     let operation: StorageOperation
                     do {
-                        operation = try change.record.map { .putControlRecord(try $0.encoded()) } ?? .deleteControlRecord
+                        operation = try change.record.map { record in
+                            .putControlRecord(try record.encoded(), activation: record.activation, heldKey: record.heldKey)
+                        } ?? .deleteControlRecord(activation: change.removing)
                     } catch {
                         return (key, .encodingFailed(key: "\(key)", description: "\(error)"))
                     }
@@ -178,7 +182,10 @@ final class ControlJournal: Sendable {
             for await (key, error) in group {
                 guard let error else { continue }
                 failures[key] = error
-                if error != .closed {
+                if case .keyTaken = error {
+                    // Another node's room took the key first: the spawn is rolled back and looked up again.
+                    logger.debug("a spawned room's key is held by another room", metadata: ["room": "\(key)"])
+                } else if error != .closed {
                     logger.error("a room's control record was not stored", metadata: ["room": "\(key)", "error": "\(error)"])
                 }
             }

@@ -25,8 +25,6 @@ public final class RoomControl: Sendable {
     /// The running application's services.
     func edge() throws(ControlError) -> EdgeServices {
         guard let edge = running.withLock({ $0 }) else { throw .notRunning }
-        // Keys and statuses live in this process's directory; rooms may run on other nodes.
-        guard edge.cluster == nil else { throw .unavailableInCluster }
         return edge
     }
 
@@ -66,9 +64,33 @@ public final class RoomControl: Sendable {
         if let user { try Self.validate(user, label: "user") }
         if auth != nil && user == nil { throw .invalidArgument("auth needs a user: it travels in the user's connection token") }
         try spawn?.validate()
-        let directory = try directory()
+        let edge = try edge()
+        guard let cluster = edge.cluster else {
+            switch try await connectHere(registration, edge: edge, key: key, spawn: spawn, user: user, auth: auth, name: nil) {
+            case .connected(let result): return result
+            case .keyTaken: throw .notStored("the key was taken")  // only several nodes share keys
+            }
+        }
+        return try await connect(registration, in: cluster, edge: edge, key: key, spawn: spawn, user: user, auth: auth)
+    }
+
+    /// What one attempt at `connect` on this node gave.
+    enum ConnectAttempt {
+        case connected(RoomConnectResult)
+        /// The new room's key is held by a room of another node (which took it first).
+        case keyTaken
+    }
+
+    /// Finds or creates the room in this node's directory; a created room is named `name`.
+    func connectHere(
+        _ registration: ServerRegistration, edge: EdgeServices, key: String?, spawn: RoomSpawn?, user: String?, auth: JSONPayload?,
+        name: String?
+    ) async throws(ControlError) -> ConnectAttempt {
+        let registry = edge.registry
+        let directory = edge.directory
+        let server = registration.routeName
         let admission = registry.services.admission
-        let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil) {
+        let connected = try directory.connect(server: server, key: key, spawn: spawn, requiresToken: user != nil, name: name) {
             admission.activationRefusal().map { ControlError.overLimit($0.description) }
         }
         let room = RoomKey(server: server, name: connected.name)
@@ -76,6 +98,7 @@ public final class RoomControl: Sendable {
             try await directory.journal.waitUntilStored(room, sequence: connected.stored)
         } catch {
             if connected.spawned { directory.rollBack(room, activation: connected.activation) }
+            if case .keyTaken = error { return .keyTaken }
             registry.logger.error("connect failed: the room's record was not stored", metadata: ["room": "\(room)", "error": "\(error)"])
             throw .notStored(error.description)
         }
@@ -84,7 +107,7 @@ public final class RoomControl: Sendable {
             try await directory.tokens.sign(server: server, name: connected.name, user: user, auth: auth)
         }
         let status = directory.status(room)?.status ?? connected.status
-        return RoomConnectResult(server: server, name: connected.name, spawned: connected.spawned, status: status, key: key, token: token)
+        return .connected(RoomConnectResult(server: server, name: connected.name, spawned: connected.spawned, status: status, key: key, token: token))
     }
 
     /// Starts a spawned room's activation in the background.
@@ -195,7 +218,7 @@ public final class RoomControl: Sendable {
 
 extension Optional {
     /// `map` with an async, typed-throwing transform.
-    fileprivate func asyncMap<T, E: Error>(_ transform: (Wrapped) async throws(E) -> T) async throws(E) -> T? {
+    func asyncMap<T, E: Error>(_ transform: (Wrapped) async throws(E) -> T) async throws(E) -> T? {
         guard let self else { return nil }
         return try await transform(self)
     }

@@ -91,8 +91,10 @@ package final class RoomDirectory: Sendable {
     /// `spawn` and no key, always creates one. A created room's activation is `scheduled`.
     /// `refusal` is asked (under the lock) just before creating one: a limit can refuse it.
     /// The answer relies on a record that may not be durable yet: wait with `waitUntilStored`.
+    /// A created room is named `name` (on a cluster node, one whose lease it holds), else a new UUID.
     package func connect(
-        server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool, refusal: () -> ControlError? = { nil }
+        server: String, key: String?, spawn: RoomSpawn?, requiresToken: Bool, name preset: String? = nil,
+        refusal: () -> ControlError? = { nil }
     ) throws(ControlError) -> Connected {
         let now = clock.now
         let maxIdle = spawn?.maxIdle ?? configuration.defaultMaxIdle
@@ -104,7 +106,7 @@ package final class RoomDirectory: Sendable {
             }
             guard let spawn else { throw .keyUnheld(key ?? "") }
             if let refused = refusal() { throw refused }
-            let name = UUID().uuidString.lowercased()
+            let name = preset ?? UUID().uuidString.lowercased()
             let roomKey = RoomKey(server: server, name: name)
             var record = RoomRecord()
             record.activation = 1
@@ -232,7 +234,7 @@ package final class RoomDirectory: Sendable {
             guard var record = state.records[key], record.activation == activation, record.status == .scheduled else { return false }
             state.append(.terminated, reason: .internalerror, at: clock.now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
             state.records[key] = nil
-            _ = state.journal.write(key, nil)
+            _ = state.journal.write(key, nil, removing: activation)
             return true
         }
         if rolledBack { cancelTimers(key, activation: activation) }
@@ -292,7 +294,7 @@ extension RoomDirectory.DirectoryState {
         while retired.count > max(retention, 0), let (key, activation) = retired.popFirst() {
             guard let record = records[key], record.activation == activation, !record.isActive else { continue }
             records[key] = nil
-            journal.write(key, nil)
+            journal.write(key, nil, removing: activation)
         }
     }
 }

@@ -40,6 +40,12 @@ struct StoredRoomRecord: Codable, Sendable, Equatable {
     /// without it after a restart means the server was killed.
     var lastActivity: Date?
 
+    /// The key the activation holds while it is live (none once it is ending).
+    var heldKey: String? {
+        guard let last = entries.last, !last.status.isEnding else { return nil }
+        return spawn?.key
+    }
+
     /// The record's encoding.
     func encoded() throws -> Data {
         try JSONEncoder().encode(self)

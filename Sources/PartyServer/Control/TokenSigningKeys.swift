@@ -42,6 +42,18 @@ package struct TokenSigningKeys: Sendable {
         return TokenSigningKeys(current: try keyFile(path), previous: previous)
     }
 
+    /// On a node of a cluster: the configured keys, else a key derived from the secret the
+    /// nodes share (HMAC-SHA256), so a token any node issued is valid on every node.
+    package static func shared(_ configuration: ControlConfiguration, secret: String) throws(ControlError) -> TokenSigningKeys {
+        guard configuration.tokenSigningKey == nil else { return try load(configuration, dataDirectory: "") }
+        var previous: [Data] = []
+        for (index, key) in configuration.previousTokenSigningKeys.enumerated() {
+            previous.append(try configured(key, label: "control.previousTokenSigningKeys[\(index)]"))
+        }
+        let derived = HMAC<SHA256>.authenticationCode(for: Data("partyserver connection tokens".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return TokenSigningKeys(current: Data(derived), previous: previous)
+    }
+
     private static func configured(_ key: String, label: String) throws(ControlError) -> Data {
         let bytes = Data(key.utf8)
         guard bytes.count >= minimumBytes else {

@@ -148,7 +148,7 @@ extension ControlAPI {
             case .nothingToConnect, .invalidArgument, .invalidJSON: .badRequest
             case .tokenUnavailable, .tokenKeyUnusable: .internalServerError
             case .overLimit, .notStored: .serviceUnavailable
-            case .unavailableInCluster: .notImplemented
+            case .roomElsewhere, .clusterUnavailable: .serviceUnavailable
             }
         var response = failure(status, error.description, code: error.identifier)
         if status == .serviceUnavailable { response.headers[.retryAfter] = "1" }

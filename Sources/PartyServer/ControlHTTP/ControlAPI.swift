@@ -18,6 +18,8 @@ struct ControlAPI: Sendable {
     let secure: Bool
     let clock: any PartyClock
     let logger: Logger
+    /// The rooms' front, which forwards requests to other nodes of a cluster.
+    let front: PartyFront?
 
     /// The inspector's session cookie.
     static let cookieName = "partyserver_inspector"
@@ -28,7 +30,7 @@ struct ControlAPI: Sendable {
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
 
     /// The API for `configuration`, or nil when it has no API key (the HTTP API is off).
-    init?(rooms: RoomControl, configuration: PartyConfiguration, inspectorPage: ByteBuffer?, logger: Logger) {
+    init?(rooms: RoomControl, configuration: PartyConfiguration, inspectorPage: ByteBuffer?, front: PartyFront? = nil, logger: Logger) {
         guard configuration.control.isHTTPEnabled, let key = configuration.control.apiKey else { return nil }
         self.rooms = rooms
         self.configuration = configuration.control
@@ -38,6 +40,7 @@ struct ControlAPI: Sendable {
         self.secure = configuration.tls != nil
         self.clock = configuration.clock
         self.logger = logger
+        self.front = front
     }
 
     /// Answers a request under the control prefix; nil for any other path.
@@ -55,23 +58,37 @@ struct ControlAPI: Sendable {
             logger.info("refused a control API request", metadata: ["path": "\(path.prefix(200))"])
             return .response(Self.unauthorized)
         }
+        let authority = Self.clientAuthority(authority, headers: headers)
         do {
-            return try await dispatch(route, method: method, query: query, authority: authority, headers: headers, readBody: readBody)
+            if let forwarded = try await forwardRoomRequest(route, method: method, target: target, authority: authority, headers: headers, readBody: readBody) {
+                return forwarded
+            }
+            return try await dispatch(route, method: method, query: query, target: target, authority: authority, headers: headers, readBody: readBody)
         } catch {
             return .response(Self.response(for: error))
         }
     }
 
     private func dispatch(
-        _ route: ControlRoute, method: HTTPRequest.Method, query: [(name: String, value: String)], authority: String?,
+        _ route: ControlRoute, method: HTTPRequest.Method, query: [(name: String, value: String)], target: String, authority: String?,
         headers: HTTPFields, readBody: (Int) async throws -> ByteBuffer
     ) async throws(ControlError) -> ControlReply {
         switch (route, method) {
         case (.connect, .post):
-            return .response(try await connect(body: try await Self.body(readBody), authority: authority))
+            let body = try await Self.body(readBody)
+            do {
+                return .response(try await connect(body: body, authority: authority))
+            } catch {
+                // The room holding the key runs on another node: that node answers.
+                guard case .roomElsewhere(let node, let address) = error.code else { throw error }
+                guard PartyFront.hops(headers) < PartyFront.maxHops else { throw .clusterUnavailable("the key's room moved while the request was forwarded") }
+                return .response(await forward(method: method, target: target, authority: authority, headers: headers, body: body, to: node, at: address))
+            }
         case (.rooms, .get):
+            if let merged = try await clusterList(query: query, target: target, authority: authority, headers: headers) { return .response(merged) }
             return .response(try list(query: query))
         case (.events, .get):
+            if let merged = try await clusterEvents(target: target, headers: headers) { return merged }
             let updates = try rooms.allStatusUpdates()
             return stream(updates, withIDs: false)
         case (.status(let server, let name), .get):

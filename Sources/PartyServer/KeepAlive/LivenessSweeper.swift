@@ -27,6 +27,7 @@ package final class LivenessSweeper: Sendable {
         var nextSweep: Date
         var sweeps = 0
         var lastPings = 0
+        var lastActions = 0
     }
 
     /// Creates a sweeper on `clock`; it does nothing when neither keep-alive nor an idle timeout is set.
@@ -82,6 +83,9 @@ package final class LivenessSweeper: Sendable {
 
     /// Number of pings the last pass sent.
     package var lastPassPings: Int { state.withLock { $0.lastPings } }
+
+    /// Number of pings and closes the last pass decided.
+    package var lastPassActions: Int { state.withLock { $0.lastActions } }
 
     /// When the next pass is due.
     package var nextSweep: Date { state.withLock { $0.nextSweep } }
@@ -141,6 +145,7 @@ package final class LivenessSweeper: Sendable {
         state.withLock { state in
             state.sweeps += 1
             state.lastPings = pings
+            state.lastActions = actions.count
         }
     }
 

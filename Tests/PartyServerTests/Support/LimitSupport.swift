@@ -41,11 +41,17 @@ extension PartyTestServer {
     }
 
     /// Sweeps until `condition` holds, at most `limit` passes; returns how many passes it took.
+    /// After a pass that pinged or closed a connection, waits (within a deadline) for `condition`
+    /// before time moves on, so a ping or close still on its way to the peer is not outrun by
+    /// the next passes (a ping unanswered only because it had not arrived yet).
     @discardableResult
     func sweep(_ clock: ManualClock, until what: String, limit: Int = 100, _ condition: () async throws -> Bool) async throws -> Int {
         for pass in 0..<limit {
             if try await condition() { return pass }
             try await sweep(clock)
+            if try liveness.lastPassActions > 0 {
+                _ = try? await waitUntil(timeout: .seconds(5), what, condition)
+            }
         }
         if try await condition() { return limit }
         throw ConditionTimedOut(condition: what, timeout: .zero, lastObservation: "still false after \(limit) sweeps")
