@@ -81,18 +81,24 @@ extension PartyFront {
 
     /// Opens the client's WebSocket on the room's owner at `address`: relayed when the owner
     /// accepts, refused with the owner's status and body when it refuses.
-    func relay(target: String, headers: HTTPFields, key: RoomKey, to node: String, at address: String) async -> UpgradeDecision {
+    func relay(target: String, headers: HTTPFields, key: RoomKey, to node: String, at address: String, on eventLoop: any EventLoop) async -> UpgradeDecision {
         guard let (host, port) = Self.split(address), let cluster = edge.cluster else {
             return .reject(.error(.serviceUnavailable, "the room's node \(node) has an unusable address; try again"))
         }
+        var relayLogger = logger
+        relayLogger[metadataKey: "room"] = "\(key)"
+        relayLogger[metadataKey: "owner"] = "\(node)"
         do {
             switch try await UpstreamWebSocket.connect(
                 host: host, port: port, target: target, headers: forwardedHeaders(headers),
-                maxFrameSize: configuration.maxMessageSize, timeout: .seconds(5)
+                maxFrameSize: configuration.maxMessageSize, timeout: .seconds(5),
+                on: eventLoop, frames: cluster.metrics.forwardedMessages, logger: relayLogger
             ) {
-            case .upgraded(let channel):
+            case .upgraded(let channel, let ownerEnd):
                 cluster.metrics.forwardedConnections.increment()
-                return .relay(RelaySession(upstream: channel, room: "\(key)", owner: node, logger: logger, frames: cluster.metrics.forwardedMessages))
+                return .relay(RelaySession(
+                    upstream: channel, ownerEnd: ownerEnd, room: "\(key)", owner: node, logger: relayLogger, frames: cluster.metrics.forwardedMessages
+                ))
             case .refused(let status, let body):
                 var response = Response(status: HTTPResponse.Status(code: status), body: ByteBuffer(string: body))
                 if body.hasPrefix("{") { response.headers[.contentType] = "application/json" }

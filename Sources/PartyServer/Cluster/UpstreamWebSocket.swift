@@ -1,3 +1,5 @@
+import CoreMetrics
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,22 +10,25 @@ import PartyClient
 enum UpstreamWebSocket {
     /// What the owner answered to the upgrade.
     enum Outcome: Sendable {
-        /// Upgraded: frames flow, with backpressure, through the channel.
-        case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+        /// Upgraded: the channel ends in the owner's end of a relay, which keeps what arrives until
+        /// the client's end is glued to it.
+        case upgraded(any Channel, NIOLoopBound<RelayHandler>)
         /// Refused with this status and body (a before-hook's rejection, an unknown room…).
         case refused(status: Int, body: String)
     }
 
-    /// Connects to `host:port` and sends the upgrade for `target` with `headers` (the client's,
-    /// without hop-by-hop fields). Throws when the node cannot be reached or the handshake breaks.
+    /// Connects to `host:port` on `eventLoop` (the client's, so the relay runs on one loop) and
+    /// sends the upgrade for `target` with `headers` (the client's, without hop-by-hop fields).
+    /// Throws when the node cannot be reached or the handshake breaks.
     static func connect(
-        host: String, port: Int, target: String, headers: [(String, String)], maxFrameSize: Int, timeout: Duration
+        host: String, port: Int, target: String, headers: [(String, String)], maxFrameSize: Int, timeout: Duration,
+        on eventLoop: any EventLoop, frames: Counter, logger: Logger
     ) async throws -> Outcome {
         enum Negotiated: Sendable {
-            case upgraded(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
+            case upgraded(any Channel, NIOLoopBound<RelayHandler>)
             case refused(EventLoopFuture<(status: Int, body: String)>)
         }
-        let negotiation = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let negotiation = try await ClientBootstrap(group: eventLoop)
             .connectTimeout(TimeAmount(timeout))
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .connect(host: host, port: port) { channel in
@@ -33,9 +38,9 @@ enum UpstreamWebSocket {
                     for (name, value) in headers { head.headers.add(name: name, value: value) }
                     let upgrader = NIOTypedWebSocketClientUpgrader<Negotiated>(maxFrameSize: maxFrameSize) { channel, _ in
                         channel.eventLoop.makeCompletedFuture {
-                            .upgraded(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                                wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)
-                            ))
+                            let end = RelayHandler(side: .owner, frames: frames, logger: logger)
+                            try channel.pipeline.syncOperations.addHandler(end)
+                            return .upgraded(channel, NIOLoopBound(end, eventLoop: channel.eventLoop))
                         }
                     }
                     var configuration = NIOUpgradableHTTPClientPipelineConfiguration(
@@ -52,8 +57,8 @@ enum UpstreamWebSocket {
                 }
             }
         switch try await negotiation.get() {
-        case .upgraded(let channel):
-            return .upgraded(channel)
+        case .upgraded(let channel, let end):
+            return .upgraded(channel, end)
         case .refused(let response):
             let (status, body) = try await response.get()
             return .refused(status: status, body: body)

@@ -97,8 +97,12 @@ public final class RoomControl: Sendable {
         do {
             try await directory.journal.waitUntilStored(room, sequence: connected.stored)
         } catch {
+            if case .keyTaken = error {
+                // Never stored: whichever call created the room, none may find it here again.
+                directory.rollBack(room, activation: connected.activation)
+                return .keyTaken
+            }
             if connected.spawned { directory.rollBack(room, activation: connected.activation) }
-            if case .keyTaken = error { return .keyTaken }
             registry.logger.error("connect failed: the room's record was not stored", metadata: ["room": "\(room)", "error": "\(error)"])
             throw .notStored(error.description)
         }

@@ -15,7 +15,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     /// What the upgrade negotiation produced.
     enum UpgradeResult: Sendable {
         case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
-        case relay(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, RelaySession)
+        case relay(any Channel, RelaySession)
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, PartyRuntime.Response)
     }
@@ -84,7 +84,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers))
+                        let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers), eventLoop: channel.eventLoop)
                         decision.withLockedValue { $0 = result }
                         // A relayed connection is not compressed on this hop.
                         if case .relay = result { return HTTPHeaders() }
@@ -103,16 +103,17 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
                         try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                         limits.activity.phase = .webSocket
-                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
                         switch accepted {
                         case .accept(var session)?:
+                            let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                                wrappingChannelSynchronously: channel,
+                                configuration: .init(isOutboundHalfClosureEnabled: true)
+                            )
                             session.compression = compression.withLockedValue { $0 }
                             return UpgradeResult.websocket(asyncChannel, session)
                         case .relay(let relay)?:
-                            return UpgradeResult.relay(asyncChannel, relay)
+                            try relay.attach(client: channel)
+                            return UpgradeResult.relay(channel, relay)
                         default:
                             throw ChannelError.inappropriateOperationForState
                         }
@@ -177,8 +178,8 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 await Self.write(response, to: http, logger: logger)
             case .websocket(let webSocket, let session):
                 await session.run(webSocket)
-            case .relay(let webSocket, let relay):
-                await relay.run(webSocket)
+            case .relay(let client, let relay):
+                await relay.run(client)
             }
         } catch {
             // `HTTPParseErrorHandler` logged the request that was not HTTP, or was cut off.

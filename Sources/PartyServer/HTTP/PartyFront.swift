@@ -61,7 +61,7 @@ struct PartyFront: Sendable {
     // MARK: WebSocket upgrades
 
     /// Routes an upgrade request and runs `onBeforeConnect`; no room is started or woken here.
-    func decideUpgrade(target: String, headers: HTTPFields) async -> UpgradeDecision {
+    func decideUpgrade(target: String, headers: HTTPFields, eventLoop: any EventLoop) async -> UpgradeDecision {
         let routed: Target
         switch route(method: .get, target: target, headers: headers) {
         case nil:
@@ -88,7 +88,7 @@ struct PartyFront: Sendable {
         case nil, .local?:
             break
         case .remote(let node, let address)?:
-            return await relay(target: target, headers: headers, key: key, to: node, at: address)
+            return await relay(target: target, headers: headers, key: key, to: node, at: address, on: eventLoop)
         case .unavailable(let reason)?:
             logger.warning("refused WebSocket upgrade: the room's node is unknown", metadata: ["room": "\(key)", "reason": "\(reason)", "status": "503"])
             return .reject(.error(.serviceUnavailable, "the room cannot be reached now (\(reason)); try again"))
