@@ -271,7 +271,7 @@ def activation(args):
                         nodes.append(Node(work, "b", db.url))
                 a = nodes[0]
                 rooms = args.rooms * (2 if mode == "forward" else 1)
-                samples, bad = {}, 0
+                samples, bad, codes = {}, 0, {}
                 for i in range(rooms):
                     name = f"act-{tag}-{mode}-{i}"
                     # forward: every request goes to B; B places the new room on the less loaded
@@ -281,6 +281,7 @@ def activation(args):
                         samples[name] = ttfb * 1000
                     else:
                         bad += 1
+                        codes[str(code)] = codes.get(str(code), 0) + 1
                 owner = {}
                 if db:
                     for row in psql(db.url, "SELECT room, node_id FROM party_room_leases").splitlines():
@@ -294,7 +295,7 @@ def activation(args):
                     groups.setdefault(label, []).append(ms)
                 for label, values in groups.items():
                     print(json.dumps({
-                        "bench": "activation", "mode": label, "rooms": len(values), "not_200": bad,
+                        "bench": "activation", "mode": label, "rooms": len(values), "not_200": bad, "not_200_codes": codes,
                         "p50_ms": round(percentile(values, 0.5), 3), "p99_ms": round(percentile(values, 0.99), 3),
                         "mean_ms": round(sum(values) / len(values), 3), "max_ms": round(max(values), 3),
                     }), flush=True)

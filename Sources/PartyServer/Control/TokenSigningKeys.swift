@@ -31,10 +31,7 @@ package struct TokenSigningKeys: Sendable {
     /// The keys `configuration` names, or the data directory's key file (created if missing).
     /// Throws when a key is shorter than 32 bytes or the file cannot be used.
     package static func load(_ configuration: ControlConfiguration, dataDirectory: String) throws(ControlError) -> TokenSigningKeys {
-        var previous: [Data] = []
-        for (index, key) in configuration.previousTokenSigningKeys.enumerated() {
-            previous.append(try configured(key, label: "control.previousTokenSigningKeys[\(index)]"))
-        }
+        let previous = try previousKeys(configuration)
         if let key = configuration.tokenSigningKey {
             return TokenSigningKeys(current: try configured(key, label: "control.tokenSigningKey"), previous: previous)
         }
@@ -46,12 +43,18 @@ package struct TokenSigningKeys: Sendable {
     /// nodes share (HMAC-SHA256), so a token any node issued is valid on every node.
     package static func shared(_ configuration: ControlConfiguration, secret: String) throws(ControlError) -> TokenSigningKeys {
         guard configuration.tokenSigningKey == nil else { return try load(configuration, dataDirectory: "") }
+        let previous = try previousKeys(configuration)
+        let derived = HMAC<SHA256>.authenticationCode(for: Data("partyserver connection tokens".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return TokenSigningKeys(current: Data(derived), previous: previous)
+    }
+
+    /// The configured keys that only verify.
+    private static func previousKeys(_ configuration: ControlConfiguration) throws(ControlError) -> [Data] {
         var previous: [Data] = []
         for (index, key) in configuration.previousTokenSigningKeys.enumerated() {
             previous.append(try configured(key, label: "control.previousTokenSigningKeys[\(index)]"))
         }
-        let derived = HMAC<SHA256>.authenticationCode(for: Data("partyserver connection tokens".utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        return TokenSigningKeys(current: Data(derived), previous: previous)
+        return previous
     }
 
     private static func configured(_ key: String, label: String) throws(ControlError) -> Data {
