@@ -32,6 +32,14 @@ struct RoomLeaseTests {
         try await database.query("UPDATE party_room_leases SET expires_at = now() - interval '1 second' WHERE room = \(room)")
     }
 
+    /// `a` takes the leases of `lost` and `kept`; `lost`'s expires and `b` takes it over.
+    static func takeOver(_ lost: String, keeping kept: String, from a: Node, to b: Node, in database: ClusterDatabase) async throws {
+        _ = try await a.leases.acquire(server: "s", room: lost)
+        _ = try await a.leases.acquire(server: "s", room: kept)
+        try await expire(database, room: lost)
+        _ = try await b.leases.acquire(server: "s", room: lost)
+    }
+
     @Test func fiftyConcurrentAcquiresFromThreeNodesGiveOneHolder() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let nodes = ["a", "b", "c"].map { RoomLeases(nodeID: $0, duration: .seconds(10), database: database, logger: Self.logger) }
@@ -77,10 +85,7 @@ struct RoomLeaseTests {
     @Test func renewalFindsLeasesTakenOver() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let a = Node("a", database), b = Node("b", database)
-            _ = try await a.leases.acquire(server: "s", room: "r")
-            _ = try await a.leases.acquire(server: "s", room: "kept")
-            try await Self.expire(database, room: "r")
-            _ = try await b.leases.acquire(server: "s", room: "r")
+            try await Self.takeOver("r", keeping: "kept", from: a, to: b, in: database)
             #expect(try await a.leases.renew() == [RoomKey(server: "s", name: "r")])
             #expect(a.leases.token(server: "s", room: "r") == nil)
             #expect(a.leases.token(server: "s", room: "kept") == 1)
@@ -109,10 +114,7 @@ struct RoomLeaseTests {
     @Test func aRoundWithALostRoomStillCommitsTheOtherRooms() async throws {
         try await PostgresTestDatabase.with { database, _ async throws in
             let a = Node("a", database), b = Node("b", database)
-            _ = try await a.leases.acquire(server: "s", room: "lost")
-            _ = try await a.leases.acquire(server: "s", room: "kept")
-            try await Self.expire(database, room: "lost")
-            _ = try await b.leases.acquire(server: "s", room: "lost")
+            try await Self.takeOver("lost", keeping: "kept", from: a, to: b, in: database)
             // One commit round with a write of each room.
             let put = { (room: String, value: Int) in
                 StorageSubmission(server: Data("s".utf8), room: Data(room.utf8), operations: [

@@ -49,11 +49,6 @@ struct RelaySession: Sendable {
         logger.trace("relay ended", metadata: ["room": "\(room)", "owner": "\(owner)"])
     }
 
-    /// Closes the hop to the owner when the client's upgrade did not complete.
-    func abandon() {
-        upstream.close(promise: nil)
-    }
-
     /// A close frame from the server side (unmasked).
     static func closeFrame(code: UInt16, reason: String) -> WebSocketFrame {
         var payload = ByteBuffer()
