@@ -2,6 +2,9 @@ import PartyServer
 
 /// The ready-made server types of `PartyRooms`, registered in one call.
 public enum ReadyMadeRooms {
+    /// The route names `register(in:hibernateAfter:)` registers.
+    public static var names: [String] { [Chat.routeName, Counter.routeName, Jobs.routeName, Echo.routeName, Tally.routeName] }
+
     /// Registers `Chat` as `chat`, `Counter` as `counter`, `Jobs` as `jobs`, `Echo` as `echo` and `Tally` as `tally`, with
     /// `hibernateAfter` (default 10 s) as their idle time; throws if a name is taken or `app` already runs.
     public static func register(in app: PartyApplication, hibernateAfter: Duration? = nil) throws(PartyError) {

@@ -76,6 +76,14 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var previousTokenKeyFile: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Server type that a control API connect request without \"server\" uses (as Jamsocket requests, which name none), e.g. counter.",
+            valueName: "server"
+        )
+    )
+    var defaultServer: String?
+
     @OptionGroup(title: "Limits")
     var limits: LimitOptions
 
@@ -106,6 +114,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--api-key must not be empty; leave it out to turn the control API off")
         }
         _ = try tokenKeys()
+        if let defaultServer, !ReadyMadeRooms.names.contains(defaultServer.lowercased()) {
+            throw ValidationError("--default-server must name a ready-made room (\(ReadyMadeRooms.names.joined(separator: ", "))), got \(defaultServer.debugDescription)")
+        }
     }
 
     /// The connection token keys from `--token-key-file` and `--previous-token-key-file`.
@@ -151,6 +162,7 @@ struct ServeCommand: AsyncParsableCommand {
         let tokenKeys = try tokenKeys()
         configuration.control.tokenSigningKey = tokenKeys.current
         configuration.control.previousTokenSigningKeys = tokenKeys.previous
+        configuration.control.defaultServer = defaultServer?.lowercased()
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
         }

@@ -102,21 +102,21 @@ struct ControlConnectTests {
         }
     }
 
-    @Test("a key alone finds the live room holding it, or answers 409 key-unheld")
+    @Test("a key with spawn false finds the live room holding it, or answers 409 key-unheld")
     func keyOnly() async throws {
         try await withControlServer { server in
-            let unheld = try await server.control("POST", "/connect", json: ["server": "session", "key": "doc-1"])
+            let unheld = try await server.control("POST", "/connect", json: ["server": "session", "key": "doc-1", "spawn": false])
             #expect(unheld.status == 409)
             #expect(try JSONValue.parse(unheld.text)["code"] == "key-unheld")
             #expect(try JSONValue.parse(try await server.control("GET", "/rooms").text)["rooms"]?.arrayValue?.isEmpty == true)
 
             let created = try await server.connect(["server": "session", "key": "doc-1", "spawn": [:]])
-            let found = try await server.connect(["server": "session", "key": "doc-1"])
+            let found = try await server.connect(["server": "session", "key": "doc-1", "spawn": false])
             #expect(found["name"] == created["name"])
             #expect(found["spawned"] == false)
             #expect(found["key"] == "doc-1")
             // Keys are per server type.
-            #expect(try await server.control("POST", "/connect", json: ["server": "notebook", "key": "doc-1"]).status == 409)
+            #expect(try await server.control("POST", "/connect", json: ["server": "notebook", "key": "doc-1", "spawn": false]).status == 409)
         }
     }
 
@@ -176,14 +176,16 @@ struct ControlConnectTests {
                 )
                 return (response.status, try? JSONValue.parse(response.text)["code"]?.stringValue)
             }
-            let nothing = try await failure(#"{"server":"session"}"#)
+            let nothing = try await failure(#"{"server":"session","spawn":false}"#)
             #expect(nothing == (400, "nothing-to-connect"))
+            #expect(try await failure(#"{"server":"session","spawn":"yes"}"#) == (400, "invalid-json"))
             #expect(try await failure(#"{"server":"nope","spawn":{}}"#) == (404, "unknown-server"))
             #expect(try await failure(#"{"server":"session","spawn":{"lifetime_limit_seconds":0}}"#) == (400, "invalid-argument"))
             #expect(try await failure(#"{"server":"session","spawn":{"max_idle_seconds":-5}}"#) == (400, "invalid-argument"))
             #expect(try await failure(#"{"server":"session","spawn":{},"auth":{"a":1}}"#) == (400, "invalid-argument"))
             #expect(try await failure(#"{"server":"session","key":"","spawn":{}}"#) == (400, "invalid-argument"))
-            #expect(try await failure(#"{"spawn":{}}"#) == (400, "invalid-json"))
+            // Several server types and no default: the request must name one.
+            #expect(try await failure(#"{"spawn":{}}"#) == (400, "invalid-argument"))
             #expect(try await failure("not json") == (400, "invalid-json"))
             let wrongMethod = try await server.control("GET", "/connect")
             #expect(wrongMethod.status == 405)

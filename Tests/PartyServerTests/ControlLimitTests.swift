@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Control: limits")
 struct ControlLimitTests {
-    @Test("the lifetime limit closes connections with 4000 keyexpired, ends the activation and releases the key")
+    @Test("the lifetime limit closes connections with 4000 key_expired, ends the activation and releases the key")
     func lifetimeLimit() async throws {
         let clock = ManualClock()
         try await withControlServer(clock: clock) { server in
@@ -23,9 +23,9 @@ struct ControlLimitTests {
             clock.advance(by: .seconds(2))
             let closed = try await socket.waitForClose()
             #expect(closed.code == 4000)
-            #expect(closed.reason == "keyexpired")
+            #expect(closed.reason == "key_expired")
             try await waitForStatus(server, name, "terminated")
-            #expect(try await server.roomStatus("session", name)["termination_reason"] == "keyexpired")
+            #expect(try await server.roomStatus("session", name)["termination_reason"] == "key_expired")
             // onClose sees the code the client echoed.
             #expect(Recorder.shared.events(name).contains { $0.hasPrefix("close 4000") })
             #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed"]).status == 409)
@@ -75,7 +75,7 @@ struct ControlLimitTests {
         }
     }
 
-    @Test("a start that outlasts the startup timeout ends with startuptimeout")
+    @Test("a start that outlasts the startup timeout ends with startup_timeout")
     func startupTimeout() async throws {
         let clock = ManualClock()
         try await withControlServer(clock: clock, configure: { $0.control.startupTimeout = .seconds(5) }) { server in
@@ -88,7 +88,7 @@ struct ControlLimitTests {
             try await advance(clock, by: .seconds(2), until: "the start timed out") {
                 try await server.roomStatus("session", name)["status"] == "terminated"
             }
-            #expect(try await server.roomStatus("session", name)["termination_reason"] == "startuptimeout")
+            #expect(try await server.roomStatus("session", name)["termination_reason"] == "startup_timeout")
             let socket = try await server.webSocket(answer: answer)
             // The next connection starts a new activation, whose onStart waits on the same gate.
             try await waitForStatus(server, name, "starting")

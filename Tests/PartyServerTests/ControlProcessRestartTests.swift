@@ -85,7 +85,7 @@ struct ControlProcessRestartTests {
             let current = try await status(port, name)
             return current["status"] == "terminated" ? .done(current) : .pending("\(current)")
         }
-        #expect(ended["termination_reason"] == "keyexpired")
+        #expect(ended["termination_reason"] == "key_expired")
         let time = try #require(controlTime(ended["time"]))
         #expect(time >= spawned.addingTimeInterval(4 - 0.01), "ended at \(time), spawned at \(spawned)")
         // On time: at its deadline, or at once when the restart came after it.

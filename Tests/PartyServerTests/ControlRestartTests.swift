@@ -72,10 +72,10 @@ struct ControlRestartTests {
             clock.advance(by: .seconds(1))
             let closed = try await socket.waitForClose()
             #expect(closed.code == 4000)
-            #expect(closed.reason == "keyexpired")
+            #expect(closed.reason == "key_expired")
             try await waitForStatus(server, name, "terminated")
             let status = try await server.roomStatus("session", name)
-            #expect(status["termination_reason"] == "keyexpired")
+            #expect(status["termination_reason"] == "key_expired")
             #expect(controlTime(status["time"]) == spawnedAt.addingTimeInterval(60))
             #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed"]).status == 409)
         }

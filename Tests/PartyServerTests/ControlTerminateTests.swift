@@ -147,6 +147,8 @@ extension ControlTerminateTests {
             }
             let answered = try await terminating.value
             #expect(try JSONValue.parse(answered.text)["termination_reason"] == "external")
+            // It went through hard-terminating, so Jamsocket clients read a hard termination.
+            #expect(try JSONValue.parse(answered.text)["termination_kind"] == "hard")
             #expect(!Recorder.shared.events(name).contains { $0.hasPrefix("snapshot") })
             await TestGates.shared.gate(gate).open()
         }

@@ -5,6 +5,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case unknownServer(String, registered: [String])
         case nothingToConnect
         case keyUnheld(String)
+        case keyHeld(String, requestTag: String?, keyTag: String?)
         case unknownRoom(server: String, name: String)
         case invalidArgument(String)
         case invalidJSON(String)
@@ -24,10 +25,15 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     public static func unknownServer(_ name: String, registered: [String]) -> ControlError {
         .init(code: .unknownServer(name, registered: registered))
     }
-    /// `connect` was given neither a key nor spawn options.
+    /// `connect` was told not to spawn (`spawn: false`) and given no key to find a room by.
     public static var nothingToConnect: ControlError { .init(code: .nothingToConnect) }
     /// No live room holds the key, and no spawn options were given to create one.
     public static func keyUnheld(_ key: String) -> ControlError { .init(code: .keyUnheld(key)) }
+    /// A live room holds the key under another tag than the one asked for; ask with its tag, or
+    /// terminate it first.
+    public static func keyHeld(_ key: String, requestTag: String?, keyTag: String?) -> ControlError {
+        .init(code: .keyHeld(key, requestTag: requestTag, keyTag: keyTag))
+    }
     /// The room has never run (or its record was forgotten after it terminated).
     public static func unknownRoom(server: String, name: String) -> ControlError {
         .init(code: .unknownRoom(server: server, name: name))
@@ -65,6 +71,7 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownServer: "unknown-server"
         case .nothingToConnect: "nothing-to-connect"
         case .keyUnheld: "key-unheld"
+        case .keyHeld: "key-held"
         case .unknownRoom: "unknown-room"
         case .invalidArgument: "invalid-argument"
         case .invalidJSON: "invalid-json"
@@ -85,9 +92,12 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unknownServer(let name, let registered):
             "no server type is registered as \(name.debugDescription); registered: \(registered.joined(separator: ", "))"
         case .nothingToConnect:
-            "give a key (to find a room), spawn options (to create one), or both (to get or create)"
+            "spawn: false needs a key to find a room by; give a key, or let connect spawn a room"
         case .keyUnheld(let key):
             "no live room holds the key \(key.debugDescription); pass spawn options to create one"
+        case .keyHeld(let key, let requestTag, let keyTag):
+            "a live room holds the key \(key.debugDescription) with tag \(keyTag?.debugDescription ?? "none"), not \(requestTag?.debugDescription ?? "none"); "
+                + "connect with its tag, or terminate it first"
         case .unknownRoom(let server, let name):
             "room \(server)/\(name) has never run (or its record was forgotten after it terminated)"
         case .invalidArgument(let detail):

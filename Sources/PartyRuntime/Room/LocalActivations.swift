@@ -36,7 +36,7 @@ package final class LocalActivations: RoomActivations {
         }
     }
 
-    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
+    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason, hard: Bool) {
         _ = advance(key, activation: activation, to: .terminated, reason: reason)
     }
 

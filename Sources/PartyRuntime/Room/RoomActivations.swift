@@ -13,8 +13,9 @@ package protocol RoomActivations: Sendable {
     @discardableResult
     func advance(_ key: RoomKey, activation: UInt64, to status: RoomStatus, reason: TerminationReason?) -> Bool
 
-    /// Ends `activation`: `terminating` (except after a failed start), then `terminated` with `reason`.
-    func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason)
+    /// Ends `activation`: `terminating` (`hard-terminating` when `hard`; neither after a failed
+    /// start), then `terminated` with `reason`.
+    func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason, hard: Bool)
 
     /// Ends `activation` if no room runs it yet (spawned and still scheduled, or restored and not
     /// woken); returns whether it did.
@@ -38,6 +39,11 @@ extension RoomActivations {
     @discardableResult
     package func advance(_ key: RoomKey, activation: UInt64, to status: RoomStatus) -> Bool {
         advance(key, activation: activation, to: status, reason: nil)
+    }
+
+    /// `end(_:activation:reason:hard:)` of a soft termination (or a failed start).
+    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
+        end(key, activation: activation, reason: reason, hard: false)
     }
 }
 

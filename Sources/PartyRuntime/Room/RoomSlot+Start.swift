@@ -45,7 +45,7 @@ extension RoomSlot {
             let failure = PartyError.startFailed(timedOut ? "onStart did not finish within \(activations.startupTimeout)" : "\(error)")
             let failed = state.withLock { $0.startFailed(generation, error: failure) }
             if let ended = failed.endedActivation {
-                activations.end(room.key, activation: ended, reason: timedOut ? .startuptimeout : .internalerror)
+                activations.end(room.key, activation: ended, reason: timedOut ? .startupTimeout : .internalError)
             }
             room.services.admission.endActivation(started: false)
             resume(failed.waiters, .failed(failure))

@@ -83,7 +83,7 @@ extension RoomSlot {
             case .waitForStop:
                 _ = await park { state, waiter in state.parkUntilStopped(waiter) }
             case .stopped(let stop):
-                room.services.activations.end(room.key, activation: stop.activation, reason: reason)
+                room.services.activations.end(room.key, activation: stop.activation, reason: reason, hard: true)
                 resume(stop.gateWaiters, .retry)
                 let connections = room.registeredConnections
                 for connection in connections {

@@ -9,7 +9,7 @@ public struct ControlConfiguration: Sendable {
     /// off. Compared in constant time, never logged.
     public var apiKey: String?
     /// How long `onStart` may run when a room starts a new activation before the activation ends
-    /// with `startuptimeout`. Wake-ups from hibernation are not limited. Default 30 s.
+    /// with `startup_timeout`. Wake-ups from hibernation are not limited. Default 30 s.
     public var startupTimeout: Duration
     /// How long a connection token from `connect` is valid. Default 5 minutes.
     public var tokenLifetime: Duration
@@ -39,6 +39,10 @@ public struct ControlConfiguration: Sendable {
     /// the old key here (or delete the key file to invalidate every token) and restart. Default
     /// empty.
     public var previousTokenSigningKeys: [String]
+    /// The server type a `connect` request without `server` uses (Jamsocket's requests name no
+    /// server type: its service plays that part). `nil` (default): `server` is required, unless
+    /// exactly one server type is registered.
+    public var defaultServer: String?
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -53,7 +57,8 @@ public struct ControlConfiguration: Sendable {
         retainedTerminatedRooms: Int = 1000,
         publicURL: String? = nil,
         tokenSigningKey: String? = nil,
-        previousTokenSigningKeys: [String] = []
+        previousTokenSigningKeys: [String] = [],
+        defaultServer: String? = nil
     ) {
         self.prefix = prefix
         self.apiKey = apiKey
@@ -67,6 +72,7 @@ public struct ControlConfiguration: Sendable {
         self.publicURL = publicURL
         self.tokenSigningKey = tokenSigningKey
         self.previousTokenSigningKeys = previousTokenSigningKeys
+        self.defaultServer = defaultServer
     }
 
     /// Whether the HTTP API and the inspector are served.
@@ -81,7 +87,8 @@ extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConver
             + "defaultMaxIdle: \(defaultMaxIdle), "
             + "readyTimeout: \(readyTimeout), streamHeartbeat: \(streamHeartbeat), "
             + "retainedTerminatedRooms: \(retainedTerminatedRooms), publicURL: \(publicURL?.debugDescription ?? "nil"), "
-            + "tokenSigningKey: \(tokenSigningKey == nil ? "nil" : "<redacted>"), previousTokenSigningKeys: \(previousTokenSigningKeys.count) <redacted>)"
+            + "tokenSigningKey: \(tokenSigningKey == nil ? "nil" : "<redacted>"), previousTokenSigningKeys: \(previousTokenSigningKeys.count) <redacted>, "
+            + "defaultServer: \(defaultServer?.debugDescription ?? "nil"))"
     }
 
     /// The same as `description`.
@@ -98,6 +105,7 @@ extension ControlConfiguration: CustomStringConvertible, CustomDebugStringConver
                 "retainedTerminatedRooms": retainedTerminatedRooms, "publicURL": publicURL as Any,
                 "tokenSigningKey": tokenSigningKey == nil ? "nil" : "<redacted>",
                 "previousTokenSigningKeys": "\(previousTokenSigningKeys.count) <redacted>",
+                "defaultServer": defaultServer as Any,
             ],
             displayStyle: .struct
         )

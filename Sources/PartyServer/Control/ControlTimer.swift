@@ -2,7 +2,7 @@
 package struct ControlTimer: Hashable, Sendable {
     /// Which limit.
     package enum Kind: Hashable, Sendable {
-        /// `lifetime_limit_seconds`: terminate with `keyexpired`.
+        /// `lifetime_limit_seconds`: terminate with `key_expired`.
         case lifetime
         /// `max_idle_seconds`: check for connections, terminate with `swept` once idle long enough.
         case idle

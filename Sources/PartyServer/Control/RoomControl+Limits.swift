@@ -5,7 +5,7 @@ extension RoomControl {
     public static let lifetimeCloseCode = 4000
 
     /// A limit timer of a spawned activation fired: the lifetime limit terminates the room
-    /// (connections closed with 4000 `keyexpired`); the idle check terminates it (`swept`) once
+    /// (connections closed with 4000 `key_expired`); the idle check terminates it (`swept`) once
     /// it has had no connection and no event for `maxIdle`, else checks again later. The
     /// termination runs on its own, so the timer loop never waits for a room's hooks.
     func timerFired(_ timer: ControlTimer) async {
@@ -16,8 +16,8 @@ extension RoomControl {
         case .lifetime:
             Task {
                 await self.terminate(
-                    registration, timer.room, activation: timer.activation, reason: .keyexpired, hard: false,
-                    code: Self.lifetimeCloseCode, text: TerminationReason.keyexpired.rawValue, in: registry
+                    registration, timer.room, activation: timer.activation, reason: .keyExpired, hard: false,
+                    code: Self.lifetimeCloseCode, text: TerminationReason.keyExpired.rawValue, in: registry
                 )
             }
         case .idle:

@@ -40,10 +40,12 @@ public final class RoomControl: Sendable {
 
     /// Finds or creates a room and issues a connection token.
     ///
+    /// - neither: a new room with a generated name and the default limits.
     /// - `key` only: the live room holding `key` (per server type), else `keyUnheld`.
     /// - `spawn` only: a new room with a generated name.
     /// - both: the live room holding `key`, or a new one that takes it (atomically: concurrent
-    ///   calls with one key create one room, and exactly one of them reports `spawned`).
+    ///   calls with one key create one room, and exactly one of them reports `spawned`). With
+    ///   a `tag` in `spawn`, a room holding the key under another tag is `keyHeld`.
     ///
     /// It returns once the room's record is stored, so the room and its key survive a restart
     /// (else `notStored`, and a new room is not created). A new room starts at once
@@ -59,7 +61,8 @@ public final class RoomControl: Sendable {
         guard let registration = registry.registration(named: server) else {
             throw .unknownServer(server, registered: registry.registrations.keys.sorted())
         }
-        guard key != nil || spawn != nil else { throw .nothingToConnect }
+        // Neither: a new room with the defaults, as Jamsocket's connect() with no options.
+        let spawn = key == nil && spawn == nil ? RoomSpawn() : spawn
         if let key { try Self.validate(key, label: "key") }
         if let user { try Self.validate(user, label: "user") }
         if auth != nil && user == nil { throw .invalidArgument("auth needs a user: it travels in the user's connection token") }

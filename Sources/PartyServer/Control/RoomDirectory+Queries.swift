@@ -17,7 +17,7 @@ extension RoomDirectory {
     package func access(_ key: RoomKey) -> Access? {
         withState { state in
             guard let record = state.records[key] else { return nil }
-            return Access(requiresToken: record.requiresToken, isTerminating: record.status == .terminating, viaControl: record.viaControl)
+            return Access(requiresToken: record.requiresToken, isTerminating: record.status?.isTerminating ?? false, viaControl: record.viaControl)
         }
     }
 

@@ -44,7 +44,7 @@ extension RoomDirectory {
             }
             for (key, lastActivity) in active {
                 guard var record = state.records[key], let status = record.status else { continue }
-                guard var spawn = record.spawn, status != .terminating else {
+                guard var spawn = record.spawn, !status.isTerminating else {
                     let reason = record.spawn == nil ? .lost : record.terminationReason ?? .lost
                     if record.spawn == nil { restored.lost += 1 }
                     state.append(.terminated, reason: reason, at: now, to: &record, key: key, retention: retention)
@@ -96,8 +96,8 @@ extension RoomDirectory {
         withState { state in
             state.isShutDown = true
             for key in Array(state.records.keys) {
-                guard var record = state.records[key], record.isActive else { continue }
-                if let spawn = record.spawn, record.status != .terminating {
+                guard var record = state.records[key], record.isActive, let status = record.status else { continue }
+                if let spawn = record.spawn, !status.isTerminating {
                     for continuation in record.subscribers.values {
                         state.outbox.append(.finish(continuation))
                     }
@@ -106,7 +106,7 @@ extension RoomDirectory {
                     state.store(key, lastActivity: max(lastActivity[key] ?? since, since))
                     continue
                 }
-                if record.status != .terminating {
+                if !status.isTerminating {
                     state.append(.terminating, at: now, to: &record, key: key, retention: retention)
                 }
                 let reason = record.spawn == nil ? .shutdown : record.terminationReason ?? .shutdown

@@ -102,6 +102,9 @@ package final class RoomDirectory: Sendable {
             if let key, let name = state.keys[KeyBinding(server: server, key: key)],
                 let record = state.records[RoomKey(server: server, name: name)], record.isLive, let status = record.status
             {
+                if let tag = spawn?.tag, tag != record.spawn?.tag {
+                    throw .keyHeld(key, requestTag: tag, keyTag: record.spawn?.tag)
+                }
                 return Connected(name: name, spawned: false, status: status, activation: record.activation, stored: record.journaled)
             }
             guard let spawn else { throw .keyUnheld(key ?? "") }
@@ -111,7 +114,7 @@ package final class RoomDirectory: Sendable {
             var record = RoomRecord()
             record.activation = 1
             record.entries = [RoomRecord.Entry(status: .scheduled, time: now)]
-            record.spawn = SpawnedActivation(key: key, spawnedAt: now, lifetimeLimit: spawn.lifetimeLimit, maxIdle: maxIdle)
+            record.spawn = SpawnedActivation(key: key, spawnedAt: now, lifetimeLimit: spawn.lifetimeLimit, maxIdle: maxIdle, tag: spawn.tag)
             record.env = spawn.env
             record.requiresToken = requiresToken
             record.viaControl = true
@@ -191,10 +194,11 @@ package final class RoomDirectory: Sendable {
         return recorded
     }
 
-    /// Ends an activation: `terminating` (except after a failed start), then `terminated` with `reason`.
-    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason) {
-        if reason != .internalerror && reason != .startuptimeout {
-            advance(key, activation: activation, to: .terminating)
+    /// Ends an activation: `terminating` (`hard-terminating` when `hard`; neither after a failed
+    /// start), then `terminated` with `reason`.
+    package func end(_ key: RoomKey, activation: UInt64, reason: TerminationReason, hard: Bool) {
+        if !reason.isExitError {
+            advance(key, activation: activation, to: hard ? .hardTerminating : .terminating)
         }
         advance(key, activation: activation, to: .terminated, reason: reason)
     }
@@ -228,11 +232,11 @@ package final class RoomDirectory: Sendable {
     }
 
     /// Forgets a spawn whose record could not be stored, unless something started it meanwhile:
-    /// its status stream ends with `terminated` (`internalerror`) and its key is released.
+    /// its status stream ends with `terminated` (`internal_error`) and its key is released.
     func rollBack(_ key: RoomKey, activation: UInt64) {
         let rolledBack = withState { state -> Bool in
             guard var record = state.records[key], record.activation == activation, record.status == .scheduled else { return false }
-            state.append(.terminated, reason: .internalerror, at: clock.now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
+            state.append(.terminated, reason: .internalError, at: clock.now, to: &record, key: key, retention: configuration.retainedTerminatedRooms)
             state.records[key] = nil
             _ = state.journal.write(key, nil, removing: activation)
             return true

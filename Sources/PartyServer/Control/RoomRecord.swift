@@ -58,9 +58,16 @@ struct RoomRecord {
         let entry = entries[index]
         return RoomStatusEvent(
             server: key.server, name: key.name, activation: activation, sequence: index + 1,
-            status: entry.status, time: entry.time, terminationReason: entry.reason,
+            status: entry.status, time: entry.time, terminationReason: entry.reason, terminationKind: terminationKind(entry.reason),
             hibernated: hibernated && entry.status == .ready
         )
+    }
+
+    /// How the activation was stopped: hard once it went through `hard-terminating`, else as
+    /// its reason implies.
+    private func terminationKind(_ reason: TerminationReason?) -> TerminationKind? {
+        if entries.contains(where: { $0.status == .hardTerminating }) { return .hard }
+        return reason?.impliedKind
     }
 
     /// The latest event, if any.
@@ -79,6 +86,8 @@ struct SpawnedActivation {
     var lifetimeLimit: Duration?
     /// Its idle limit.
     var maxIdle: Duration
+    /// Its tag (`RoomSpawn.tag`), if any.
+    var tag: String?
     /// Set when the activation was restored at start: when its idle time counts from (its last
     /// activity saved at shutdown, or the restart after a crash).
     var activeSince: Date?

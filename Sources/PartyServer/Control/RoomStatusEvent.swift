@@ -16,13 +16,17 @@ public struct RoomStatusEvent: Sendable, Equatable, Codable {
     public var time: Date
     /// Why the activation ended, for `terminated`.
     public var terminationReason: TerminationReason?
+    /// How the activation was stopped, for `terminated` (nil when its start failed).
+    public var terminationKind: TerminationKind?
+    /// For `terminated`: whether the room itself failed (`internal_error`, `startup_timeout`).
+    public var exitError: Bool?
     /// Whether the room is hibernated (only ever true while `ready`; as of the moment it was read).
     public var hibernated: Bool
 
     /// Creates an event.
     public init(
         server: String, name: String, activation: UInt64, sequence: Int, status: RoomStatus, time: Date,
-        terminationReason: TerminationReason? = nil, hibernated: Bool = false
+        terminationReason: TerminationReason? = nil, terminationKind: TerminationKind? = nil, hibernated: Bool = false
     ) {
         self.server = server
         self.name = name
@@ -31,6 +35,8 @@ public struct RoomStatusEvent: Sendable, Equatable, Codable {
         self.status = status
         self.time = time
         self.terminationReason = terminationReason
+        self.terminationKind = status == .terminated ? terminationKind : nil
+        self.exitError = status == .terminated ? terminationReason?.isExitError ?? false : nil
         self.hibernated = hibernated
     }
 

@@ -18,6 +18,7 @@ struct StoredRoomRecord: Codable, Sendable, Equatable {
         var spawnedAt: Date
         var lifetimeLimit: Duration?
         var maxIdle: Duration
+        var tag: String?
     }
 
     /// The format's version, for later changes.
@@ -63,7 +64,7 @@ extension StoredRoomRecord {
         self.init(
             activation: record.activation,
             entries: record.entries.map { Entry(status: $0.status, time: $0.time, reason: $0.reason) },
-            spawn: record.spawn.map { Spawn(key: $0.key, spawnedAt: $0.spawnedAt, lifetimeLimit: $0.lifetimeLimit, maxIdle: $0.maxIdle) },
+            spawn: record.spawn.map { Spawn(key: $0.key, spawnedAt: $0.spawnedAt, lifetimeLimit: $0.lifetimeLimit, maxIdle: $0.maxIdle, tag: $0.tag) },
             env: record.env,
             requiresToken: record.requiresToken,
             viaControl: record.viaControl,
@@ -79,7 +80,7 @@ extension RoomRecord {
         self.init()
         activation = stored.activation
         entries = stored.entries.map { Entry(status: $0.status, time: $0.time, reason: $0.reason) }
-        spawn = stored.spawn.map { SpawnedActivation(key: $0.key, spawnedAt: $0.spawnedAt, lifetimeLimit: $0.lifetimeLimit, maxIdle: $0.maxIdle) }
+        spawn = stored.spawn.map { SpawnedActivation(key: $0.key, spawnedAt: $0.spawnedAt, lifetimeLimit: $0.lifetimeLimit, maxIdle: $0.maxIdle, tag: $0.tag) }
         env = stored.env
         requiresToken = stored.requiresToken
         viaControl = stored.viaControl

@@ -9,8 +9,9 @@ extension ControlAPI {
     /// `POST /connect`.
     func connect(body: ByteBuffer, authority: String?) async throws(ControlError) -> Response {
         let request = try Self.decode(ControlJSON.ConnectBody.self, body)
-        let spawn = try request.spawn?.spawn()
-        let result = try await rooms.connect(server: request.server, key: request.key, spawn: spawn, user: request.user, auth: request.auth)
+        let spawn = try request.spawnOptions()
+        let server = try serverType(request.server)
+        let result = try await rooms.connect(server: server, key: request.key, spawn: spawn, user: request.user, auth: request.auth)
         let base = baseURLs(authority: authority)
         let room = "\(Self.encode(result.server))/\(Self.encode(result.name))"
         let statusURL = "\(base.http)/\(configuration.prefix)/rooms/\(room)/status"
@@ -20,6 +21,17 @@ extension ControlAPI {
             statusURL: statusURL, readyURL: "\(statusURL)?wait=ready"
         )
         return Self.json(answer)
+    }
+
+    /// The server type a connect request names, else the configured default, else the only one registered.
+    private func serverType(_ named: String?) throws(ControlError) -> String {
+        if let named { return named }
+        if let fallback = configuration.defaultServer { return fallback }
+        let registered = try rooms.registry().registrations.keys.sorted()
+        if registered.count == 1, let only = registered.first { return only }
+        throw .invalidArgument(
+            "name the server type with \"server\" (registered: \(registered.joined(separator: ", "))), or configure a default server type (ControlConfiguration.defaultServer, --default-server)"
+        )
     }
 
     /// `GET /rooms?server=&status=&limit=`.
@@ -144,7 +156,7 @@ extension ControlAPI {
             switch error.code {
             case .notRunning: .serviceUnavailable
             case .unknownServer, .unknownRoom: .notFound
-            case .keyUnheld: .conflict
+            case .keyUnheld, .keyHeld: .conflict
             case .nothingToConnect, .invalidArgument, .invalidJSON: .badRequest
             case .tokenUnavailable, .tokenKeyUnusable: .internalServerError
             case .overLimit, .notStored: .serviceUnavailable

@@ -2,30 +2,88 @@ import Foundation
 
 /// The JSON shapes of the control API (snake_case on the wire).
 enum ControlJSON {
-    /// `POST /connect` body.
+    /// `POST /connect` body: Jamsocket's `ConnectRequest` plus `server`.
     struct ConnectBody: Decodable {
-        var server: String
+        /// The server type; the configuration's default when left out.
+        var server: String?
         var key: String?
-        var spawn: SpawnBody?
+        /// Left out or `true`: spawn with the defaults when no live room holds the key; `false`:
+        /// find only.
+        var spawn: SpawnChoice
         var user: String?
         var auth: JSONPayload?
+
+        enum CodingKeys: String, CodingKey {
+            case server, key, spawn, user, auth
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            server = try container.decodeIfPresent(String.self, forKey: .server)
+            key = try container.decodeIfPresent(String.self, forKey: .key)
+            spawn = try container.decodeIfPresent(SpawnChoice.self, forKey: .spawn) ?? .defaults
+            user = try container.decodeIfPresent(String.self, forKey: .user)
+            auth = try container.decodeIfPresent(JSONPayload.self, forKey: .auth)
+        }
+
+        /// The spawn options to pass to `RoomControl.connect`; nil to find only.
+        func spawnOptions() throws(ControlError) -> RoomSpawn? {
+            switch spawn {
+            case .defaults: return RoomSpawn()
+            case .never:
+                guard key != nil else { throw .nothingToConnect }
+                return nil
+            case .options(let body): return try body.spawn()
+            }
+        }
     }
 
-    /// `spawn` in a connect body.
+    /// `spawn` in a connect body: a boolean or an object.
+    enum SpawnChoice: Decodable {
+        case defaults
+        case never
+        case options(SpawnBody)
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if container.decodeNil() {
+                self = .defaults
+            } else if let flag = try? container.decode(Bool.self) {
+                self = flag ? .defaults : .never
+            } else {
+                self = .options(try container.decode(SpawnBody.self))
+            }
+        }
+    }
+
+    /// `spawn` options: Jamsocket's `SpawnOptions` (`cluster`, `executable.mount` and
+    /// `executable.resource_limits` are accepted and ignored; `env` may also sit at this level).
     struct SpawnBody: Decodable {
+        var tag: String?
         var lifetimeLimitSeconds: Double?
         var maxIdleSeconds: Double?
         var env: [String: String]?
+        var executable: Executable?
+
+        /// `spawn.executable`.
+        struct Executable: Decodable {
+            var env: [String: String]?
+        }
 
         enum CodingKeys: String, CodingKey {
+            case tag, env, executable
             case lifetimeLimitSeconds = "lifetime_limit_seconds"
             case maxIdleSeconds = "max_idle_seconds"
-            case env
         }
 
         /// The Swift spawn options; rejects limits that are not finite numbers of seconds.
+        /// `executable.env` is merged over `env`.
         func spawn() throws(ControlError) -> RoomSpawn {
-            RoomSpawn(lifetimeLimit: try Self.duration(lifetimeLimitSeconds, "lifetime_limit_seconds"), maxIdle: try Self.duration(maxIdleSeconds, "max_idle_seconds"), env: env ?? [:])
+            let environment = (env ?? [:]).merging(executable?.env ?? [:]) { _, executable in executable }
+            return RoomSpawn(
+                lifetimeLimit: try Self.duration(lifetimeLimitSeconds, "lifetime_limit_seconds"),
+                maxIdle: try Self.duration(maxIdleSeconds, "max_idle_seconds"), env: environment, tag: tag
+            )
         }
 
         private static func duration(_ seconds: Double?, _ label: String) throws(ControlError) -> Duration? {
@@ -42,7 +100,8 @@ enum ControlJSON {
         var hard: Bool?
     }
 
-    /// The `connect` answer.
+    /// The `connect` answer: Jamsocket's `ConnectResponse` (`backend_id` is `server/name`) plus
+    /// `room_id` (the same), `server`, `name` and `key`.
     struct ConnectAnswer: Encodable {
         var roomID: String
         var server: String
@@ -56,12 +115,13 @@ enum ControlJSON {
         var readyURL: String
 
         enum CodingKeys: String, CodingKey {
-            case roomID = "room_id", server, name, spawned, status, key, url, token
-            case statusURL = "status_url", readyURL = "ready_url"
+            case backendID = "backend_id", roomID = "room_id", server, name, spawned, status, key, url, token
+            case secretToken = "secret_token", statusURL = "status_url", readyURL = "ready_url"
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(roomID, forKey: .backendID)
             try container.encode(roomID, forKey: .roomID)
             try container.encode(server, forKey: .server)
             try container.encode(name, forKey: .name)
@@ -70,6 +130,8 @@ enum ControlJSON {
             try container.encode(key, forKey: .key)
             try container.encode(url, forKey: .url)
             try container.encode(token, forKey: .token)
+            // Plane hands backends a per-connection secret; rooms here verify signed tokens instead.
+            try container.encodeNil(forKey: .secretToken)
             try container.encode(statusURL, forKey: .statusURL)
             try container.encode(readyURL, forKey: .readyURL)
         }
@@ -82,11 +144,14 @@ enum ControlJSON {
         var status: RoomStatus
         var time: String
         var terminationReason: TerminationReason?
+        var terminationKind: TerminationKind?
+        var exitError: Bool?
         var hibernated: Bool
 
         enum CodingKeys: String, CodingKey {
             case server, name, status, time, hibernated
-            case terminationReason = "termination_reason"
+            case backendID = "backend_id"
+            case terminationReason = "termination_reason", terminationKind = "termination_kind", exitError = "exit_error"
         }
 
         init(_ event: RoomStatusEvent) {
@@ -95,7 +160,22 @@ enum ControlJSON {
             status = event.status
             time = ControlJSON.timestamp(event.time)
             terminationReason = event.terminationReason
+            terminationKind = event.terminationKind
+            exitError = event.exitError
             hibernated = event.hibernated
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode("\(server)/\(name)", forKey: .backendID)
+            try container.encode(server, forKey: .server)
+            try container.encode(name, forKey: .name)
+            try container.encode(status, forKey: .status)
+            try container.encode(time, forKey: .time)
+            try container.encode(hibernated, forKey: .hibernated)
+            try container.encodeIfPresent(terminationReason, forKey: .terminationReason)
+            try container.encodeIfPresent(terminationKind, forKey: .terminationKind)
+            try container.encodeIfPresent(exitError, forKey: .exitError)
         }
     }
 
