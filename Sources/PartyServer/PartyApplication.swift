@@ -29,6 +29,10 @@ public final class PartyApplication: Service, Sendable {
     private let started: Mutex<Bool>
     private let onServerRunning: (@Sendable (Int) async -> Void)?
     private let runningEdge = Mutex<EdgeServices?>(nil)
+    private let fallbackHandler = Mutex<Fallback?>(nil)
+
+    /// A handler for the application's own HTTP routes: see `fallback(_:)`.
+    public typealias Fallback = @Sendable (PartyRuntime.Request) async throws -> PartyRuntime.Response
 
     /// Creates an application; `onServerRunning` receives the bound port once the server listens.
     public init(
@@ -56,6 +60,22 @@ public final class PartyApplication: Service, Sendable {
             registrations.append(ServerRegistration(type, routeName: name, options: options))
             return name
         }
+    }
+
+    /// Answers every HTTP request that no room route (`/{prefix}/{server}/{name}`), control API
+    /// route or metrics path matches, instead of 404: the application's own routes beside the
+    /// rooms (a health check, a landing page, a login flow). `request.path` is the whole path,
+    /// `request.remoteAddress` the client's. Throwing a `Rejection` answers with it; any other
+    /// error answers 500. WebSocket upgrades outside the rooms still get 404. Set it before `run()`.
+    ///
+    /// ```swift
+    /// try app.fallback { request in
+    ///     request.path == "/health" ? .text("ok") : .error(.notFound, "no such page")
+    /// }
+    /// ```
+    public func fallback(_ handler: @escaping Fallback) throws(PartyError) {
+        guard !started.withLock({ $0 }) else { throw .alreadyRunning }
+        fallbackHandler.withLock { $0 = handler }
     }
 
     /// The route names registered so far.
@@ -93,7 +113,8 @@ public final class PartyApplication: Service, Sendable {
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
             limits: limits, activations: directory,
             sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max,
-            ownership: cluster?.ownership ?? LocalOwnership()
+            ownership: cluster?.ownership ?? LocalOwnership(),
+            environment: configuration.env.merging(configuration.secrets.values) { _, secret in secret }
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         // Calls to rooms other nodes own go there; the registry installed the local router.
@@ -125,7 +146,8 @@ public final class PartyApplication: Service, Sendable {
         }
         let front = PartyFront(
             edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator,
-            compression: configuration.compression.map { WebSocketCompression(settings: $0, metrics: metrics) }
+            compression: configuration.compression.map { WebSocketCompression(settings: $0, metrics: metrics) },
+            trustedProxies: try TrustedProxies(configuration.trustedProxies), fallback: fallbackHandler.withLock { $0 }
         )
         let control = ControlAPI(rooms: rooms, configuration: configuration, inspectorPage: Self.loadPage("inspector"), front: front, logger: logger)
         let configuration = self.configuration

@@ -84,6 +84,20 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var defaultServer: String?
 
+    @Option(help: ArgumentHelp("Address or CIDR range of a reverse proxy whose Forwarded / X-Forwarded-For headers name the client; repeat for more.", valueName: "address"))
+    var trustedProxy: [String] = []
+
+    @Option(help: ArgumentHelp("A value every room reads in room.env; repeat for more.", valueName: "name=value"))
+    var env: [String] = []
+
+    @Option(
+        help: ArgumentHelp(
+            "The name of an environment variable of this process whose value every room reads in room.env as a secret (never printed or logged); repeat for more.",
+            valueName: "name"
+        )
+    )
+    var secretEnv: [String] = []
+
     @OptionGroup(title: "Limits")
     var limits: LimitOptions
 
@@ -114,9 +128,34 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--api-key must not be empty; leave it out to turn the control API off")
         }
         _ = try tokenKeys()
+        _ = try roomEnvironment(ProcessInfo.processInfo.environment)
+        do {
+            try PartyConfiguration(trustedProxies: trustedProxy).validateTrustedProxies()
+        } catch {
+            throw ValidationError("--trusted-proxy: \(error)")
+        }
         if let defaultServer, !ReadyMadeRooms.names.contains(defaultServer.lowercased()) {
             throw ValidationError("--default-server must name a ready-made room (\(ReadyMadeRooms.names.joined(separator: ", "))), got \(defaultServer.debugDescription)")
         }
+    }
+
+    /// `--env` values and `--secret-env` secrets (read from `environment`).
+    func roomEnvironment(_ environment: [String: String]) throws -> (env: [String: String], secrets: [String: String]) {
+        var values: [String: String] = [:]
+        for pair in env {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw ValidationError("--env takes NAME=VALUE, got \(pair.debugDescription)")
+            }
+            values[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        var secrets: [String: String] = [:]
+        for name in secretEnv {
+            guard let value = environment[name] else {
+                throw ValidationError("--secret-env \(name): this process has no environment variable \(name.debugDescription)")
+            }
+            secrets[name] = value
+        }
+        return (values, secrets)
     }
 
     /// The connection token keys from `--token-key-file` and `--previous-token-key-file`.
@@ -163,6 +202,10 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.control.tokenSigningKey = tokenKeys.current
         configuration.control.previousTokenSigningKeys = tokenKeys.previous
         configuration.control.defaultServer = defaultServer?.lowercased()
+        let environment = try roomEnvironment(ProcessInfo.processInfo.environment)
+        configuration.env = environment.env
+        configuration.secrets = RoomSecrets(environment.secrets)
+        configuration.trustedProxies = trustedProxy
         if let tlsCert, let tlsKey {
             configuration.tls = TLSSettings(certificateChainPath: tlsCert, privateKeyPath: tlsKey)
         }

@@ -43,6 +43,21 @@ struct ControlCommandLineTests {
         } logs: { _ in }
     }
 
+    @Test("--default-server lets a Jamsocket connect body name no server type; --secret-env values never reach the logs")
+    func defaultServer() async throws {
+        let secret = "secret-\(UUID().uuidString)"
+        try await serve(
+            arguments: ["--api-key", "cli", "--default-server", "counter", "--secret-env", "ROOM_SECRET", "--env", "region=eu", "--trusted-proxy", "10.0.0.0/8"],
+            environment: ["ROOM_SECRET": secret]
+        ) { port in
+            let created = try await TestHTTPClient.request("POST", port: port, path: "/_party/connect", headers: [("Authorization", "Bearer cli")], body: "{}")
+            #expect(created.status == 200)
+            #expect(created.text.contains(#""backend_id":"counter/"#))
+        } logs: { output in
+            #expect(!output.contains(secret))
+        }
+    }
+
     @Test("--token-key-file signs connection tokens with that key instead of a key file in the data directory; a key under 32 bytes stops serve with an error")
     func tokenKeyFile() async throws {
         let directory = temporaryDataDirectory()

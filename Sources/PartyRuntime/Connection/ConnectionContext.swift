@@ -11,6 +11,9 @@ public struct ConnectionContext: Sendable {
     /// The user attached by `onBeforeConnect` or an authenticator, if any.
     public var user: User? { request.user }
 
+    /// The client's IP address (see `Request.remoteAddress`).
+    public var remoteAddress: String? { request.remoteAddress }
+
     /// The `auth` value of the connection token the client presented (see `Request.auth`).
     public var auth: JSONPayload? { request.auth }
 }

@@ -96,6 +96,14 @@ package struct ConnectionDriver: Sendable {
         }
     }
 
+    /// The client broke the protocol or a limit and the connection is closing with `code`:
+    /// `onError` learns it (as a `ConnectionProtocolError`) while the room keeps serving.
+    package func reportProtocolError(code: Int, reason: String) async {
+        guard let hold = try? await slot.acquire() else { return }
+        defer { slot.release(hold) }
+        await hold.instance.onError(connection, ConnectionProtocolError(code: code, reason: reason))
+    }
+
     private func fail(_ instance: any Server, _ error: any Error) async {
         await instance.onError(connection, error)
         connection.close(code: CloseCode.internalError, reason: Self.reason(for: error))

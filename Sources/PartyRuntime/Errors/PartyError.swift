@@ -11,6 +11,7 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
         case startFailed(String)
         case invalidPrefix(String)
         case noTokenKeys
+        case invalidConfiguration(String)
     }
 
     let code: Code
@@ -35,6 +36,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The configured URL prefix is not usable.
     public static func invalidPrefix(_ prefix: String) -> PartyError { .init(code: .invalidPrefix(prefix)) }
 
+    /// A configuration value is not usable; the detail names it.
+    public static func invalidConfiguration(_ detail: String) -> PartyError { .init(code: .invalidConfiguration(detail)) }
+
     /// `PartyConfiguration.jwt` is set without any key.
     public static var noTokenKeys: PartyError { .init(code: .noTokenKeys) }
 
@@ -57,6 +61,8 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
             "servers must be registered before the application runs"
         case .startFailed(let detail):
             "the room failed to start: \(detail)"
+        case .invalidConfiguration(let detail):
+            detail
         case .invalidPrefix(let prefix):
             "prefix \(prefix.debugDescription) is not valid; use path segments of letters, digits, '-', '_', '.' or '~' separated by '/', without leading or trailing '/'"
         case .noTokenKeys:

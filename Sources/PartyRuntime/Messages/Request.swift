@@ -27,6 +27,10 @@ public struct Request: Sendable {
     /// The `auth` value a backend gave `POST /_party/connect` (or `app.rooms.connect`), from the
     /// connection token the client presented; `nil` without one.
     public var auth: JSONPayload?
+    /// The client's IP address: the peer's, or, from a proxy listed in
+    /// `PartyConfiguration.trustedProxies`, the one it forwarded (`Forwarded` / `X-Forwarded-For`).
+    /// nil when unknown (a request made in process).
+    public var remoteAddress: String?
 
     /// Creates a request.
     public init(
@@ -38,7 +42,8 @@ public struct Request: Sendable {
         body: ByteBuffer = ByteBuffer(),
         user: User? = nil,
         properties: [String: String] = [:],
-        auth: JSONPayload? = nil
+        auth: JSONPayload? = nil,
+        remoteAddress: String? = nil
     ) {
         self.method = method
         self.uri = uri
@@ -49,6 +54,7 @@ public struct Request: Sendable {
         self.user = user
         self.properties = properties
         self.auth = auth
+        self.remoteAddress = remoteAddress
     }
 
     /// The first value of a query parameter.

@@ -38,6 +38,11 @@ public struct Response: Sendable {
         }
     }
 
+    /// A redirect to `location` (302 Found by default; 303, 307 or 308 as `status`).
+    public static func redirect(to location: String, status: HTTPResponse.Status = .found) -> Response {
+        Response(status: status, headers: [.location: location])
+    }
+
     /// The JSON error body every PartyServer error uses: `{"error": message, "status": code}`.
     public static func error(_ status: HTTPResponse.Status, _ message: String) -> Response {
         let body = ErrorBody(error: message, status: status.code)

@@ -48,9 +48,14 @@ public final class Room: Sendable {
     /// The current time from the application's clock (the injected clock in tests).
     public var now: Date { services.clock.now }
 
-    /// The `env` the room was spawned with through the control API (empty otherwise); kept
-    /// across activations while the server remembers the room.
-    public var env: [String: String] { services.activations.environment(key) }
+    /// The room's environment: the application's `env` and `secrets` (`PartyConfiguration`),
+    /// overridden by the `env` the room was spawned with through the control API (kept across
+    /// activations while the server remembers the room). Never logged by the server.
+    public var env: [String: String] {
+        let spawned = services.activations.environment(key)
+        guard !services.environment.isEmpty else { return spawned }
+        return services.environment.merging(spawned) { _, spawn in spawn }
+    }
 
     // MARK: Alarms
 
@@ -128,6 +133,16 @@ public final class Room: Sendable {
         members.withLock { members in
             members.all.values.filter { connection in
                 connection.status == .open && (tag.map { connection.hasTag($0) } ?? true)
+            }
+        }
+    }
+
+    /// Open connections carrying every one of `tags` (all of them; none given: every open
+    /// connection). Never returns closing or closed connections.
+    public func connections(tagged tags: [String]) -> [Connection] {
+        members.withLock { members in
+            members.all.values.filter { connection in
+                connection.status == .open && tags.allSatisfy { connection.hasTag($0) }
             }
         }
     }

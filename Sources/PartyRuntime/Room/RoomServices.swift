@@ -24,12 +24,15 @@ package final class RoomServices: Sendable {
     /// Smallest broadcast message given a `SharedEncoding` (the compression minimum size), or
     /// `Int.max` when nothing is encoded per connection.
     package let sharedEncodingMinimumSize: Int
+    /// The application's `env` and secrets, which every room's `env` starts from.
+    package let environment: [String: String]
 
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
         limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations(),
-        sharedEncodingMinimumSize: Int = .max, ownership: any RoomOwnership = LocalOwnership()
+        sharedEncodingMinimumSize: Int = .max, ownership: any RoomOwnership = LocalOwnership(), environment: [String: String] = [:]
     ) {
+        self.environment = environment
         self.ownership = ownership
         self.sharedEncodingMinimumSize = sharedEncodingMinimumSize
         self.engine = engine

@@ -26,7 +26,8 @@ public protocol Server: Actor {
     /// `connection` closed; `code`, `reason` and `wasClean` describe how (1006 if the peer vanished).
     func onClose(_ connection: Connection, code: Int, reason: String, wasClean: Bool) async throws
 
-    /// A hook threw for `connection`; the connection is being closed with 1011.
+    /// A hook threw for `connection` (it is being closed with 1011), or the client broke the
+    /// protocol or a limit (a `ConnectionProtocolError`; it is being closed with its code).
     func onError(_ connection: Connection, _ error: any Error) async
 
     /// The room's alarm came due (see `Room.setAlarm(at:)`). Runs after `onStart`, waking a
@@ -65,8 +66,10 @@ extension Server {
     /// Does nothing.
     public func onClose(_ connection: Connection, code: Int, reason: String, wasClean: Bool) async throws {}
 
-    /// Logs the error on the room's logger.
+    /// Logs the error on the room's logger (a protocol error was logged already when the
+    /// connection started closing).
     public func onError(_ connection: Connection, _ error: any Error) async {
+        guard !(error is ConnectionProtocolError) else { return }
         connection.room.logger.error(
             "hook failed; closing connection with 1011",
             metadata: ["connection": .string(connection.id), "error": .string("\(error)")]

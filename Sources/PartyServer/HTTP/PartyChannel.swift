@@ -84,7 +84,9 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                     }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
-                        let result = await front.decideUpgrade(target: head.uri, headers: HTTPFields(head.headers), eventLoop: channel.eventLoop)
+                        let result = await front.decideUpgrade(
+                            target: head.uri, headers: HTTPFields(head.headers), peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
+                        )
                         decision.withLockedValue { $0 = result }
                         // A relayed connection is not compressed on this hop.
                         if case .relay = result { return HTTPHeaders() }

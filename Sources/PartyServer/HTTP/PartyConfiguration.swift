@@ -56,6 +56,18 @@ public struct PartyConfiguration: Sendable {
     /// control records live in PostgreSQL, each room is served by the node holding its lease,
     /// and requests reaching another node are forwarded there.
     public var cluster: ClusterConfiguration?
+    /// Values every room reads in `room.env`; a room spawned with its own `env` overrides them
+    /// name by name. Default empty.
+    public var env: [String: String]
+    /// Secret values every room reads in `room.env` (after `env`, before a spawn's `env`); never
+    /// printed, dumped or logged. Default empty.
+    public var secrets: RoomSecrets
+    /// Addresses of reverse proxies in front of the server (IPv4 or IPv6 addresses, or CIDR
+    /// ranges such as `10.0.0.0/8`). A request from one of them has its client address taken
+    /// from `Forwarded: for=` or `X-Forwarded-For` (the nearest address not itself trusted);
+    /// from anywhere else, those headers are ignored. Default empty: the peer address is the
+    /// client address.
+    public var trustedProxies: [String]
 
     /// Creates a configuration; every argument has its documented default.
     public init(
@@ -81,7 +93,10 @@ public struct PartyConfiguration: Sendable {
         keepAlive: KeepAlive? = KeepAlive(),
         connectionClock: any PartyClock = SystemClock(),
         control: ControlConfiguration = ControlConfiguration(),
-        cluster: ClusterConfiguration? = nil
+        cluster: ClusterConfiguration? = nil,
+        env: [String: String] = [:],
+        secrets: RoomSecrets = RoomSecrets(),
+        trustedProxies: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -106,5 +121,16 @@ public struct PartyConfiguration: Sendable {
         self.connectionClock = connectionClock
         self.control = control
         self.cluster = cluster
+        self.env = env
+        self.secrets = secrets
+        self.trustedProxies = trustedProxies
+    }
+}
+
+extension PartyConfiguration {
+    /// Checks that every `trustedProxies` entry is an IP address or CIDR range (the server
+    /// checks it too when it starts).
+    public func validateTrustedProxies() throws(PartyError) {
+        _ = try TrustedProxies(trustedProxies)
     }
 }

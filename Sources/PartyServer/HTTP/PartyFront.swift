@@ -16,6 +16,10 @@ struct PartyFront: Sendable {
     let authenticator: JWTAuthenticator?
     /// permessage-deflate for connections that offer it, unless `PartyConfiguration.compression` is nil.
     let compression: WebSocketCompression?
+    /// The proxies whose forwarding headers name the client.
+    let trustedProxies: TrustedProxies
+    /// The application's handler for requests no route matched (`PartyApplication.fallback`).
+    let fallback: PartyApplication.Fallback?
 
     /// Every room of the process.
     var registry: RoomRegistry { edge.registry }
@@ -38,7 +42,7 @@ struct PartyFront: Sendable {
     // MARK: Routing
 
     /// Routes `target` (path and query) to a registered server type and a valid room name.
-    func route(method: HTTPRequest.Method, target: String, headers: HTTPFields, body: ByteBuffer = ByteBuffer()) -> Result<Target, Rejection>? {
+    func route(method: HTTPRequest.Method, target: String, headers: HTTPFields, body: ByteBuffer = ByteBuffer(), peer: String? = nil) -> Result<Target, Rejection>? {
         let queryStart = target.firstIndex(of: "?")
         let path = queryStart.map { target[..<$0] } ?? Substring(target)
         switch RoomRoute.match(path: String(path), prefix: configuration.prefix) {
@@ -51,19 +55,33 @@ struct PartyFront: Sendable {
                 return .failure(Rejection(.notFound, "unknown server \(server.debugDescription); registered: \(registry.registrations.keys.sorted().joined(separator: ", "))"))
             }
             let query = queryStart.map { QueryString.parse(target[target.index(after: $0)...]) } ?? []
-            let request = Request(method: method, uri: target, path: rest, query: query, headers: headers, body: body)
+            let request = Request(method: method, uri: target, path: rest, query: query, headers: headers, body: body, remoteAddress: clientAddress(peer: peer, headers: headers))
             var lobby = Lobby(server: server, name: name)
             lobby.authenticator = authenticator
             return .success(Target(registration: registration, request: request, lobby: lobby))
         }
     }
 
+    /// The client address of a request from `peer` (see `TrustedProxies`).
+    func clientAddress(peer: String?, headers: HTTPFields) -> String? {
+        guard peer != nil else { return nil }
+        let forwarded = headers[values: Self.forwarded]
+        let forwardedFor = headers[values: Self.forwardedFor]
+        return trustedProxies.clientAddress(
+            peer: peer, forwarded: forwarded.isEmpty ? nil : forwarded.joined(separator: ","),
+            forwardedFor: forwardedFor.isEmpty ? nil : forwardedFor.joined(separator: ",")
+        )
+    }
+
+    private static let forwarded = HTTPField.Name("Forwarded")!
+    private static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+
     // MARK: WebSocket upgrades
 
     /// Routes an upgrade request and runs `onBeforeConnect`; no room is started or woken here.
-    func decideUpgrade(target: String, headers: HTTPFields, eventLoop: any EventLoop) async -> UpgradeDecision {
+    func decideUpgrade(target: String, headers: HTTPFields, peer: String? = nil, eventLoop: any EventLoop) async -> UpgradeDecision {
         let routed: Target
-        switch route(method: .get, target: target, headers: headers) {
+        switch route(method: .get, target: target, headers: headers, peer: peer) {
         case nil:
             let message = "no room at \(Self.loggable(target)); connect to /\(configuration.prefix)/SERVER/NAME"
             logger.info("refused WebSocket upgrade", metadata: ["target": "\(Self.loggable(target))", "status": "404", "reason": "not a room path"])
@@ -190,10 +208,11 @@ struct PartyFront: Sendable {
         method: HTTPRequest.Method,
         target: String,
         headers: HTTPFields,
+        peer: String? = nil,
         readBody: (Int) async throws -> ByteBuffer
     ) async -> Response {
         let origin = headers[.origin]
-        var response = await respondWithoutCORS(method: method, target: target, headers: headers, readBody: readBody)
+        var response = await respondWithoutCORS(method: method, target: target, headers: headers, peer: peer, readBody: readBody)
         if let cors = configuration.cors, method != .options {
             response.headers.append(contentsOf: cors.responseHeaders(origin: origin))
         }
@@ -204,6 +223,7 @@ struct PartyFront: Sendable {
         method: HTTPRequest.Method,
         target: String,
         headers: HTTPFields,
+        peer: String?,
         readBody: (Int) async throws -> ByteBuffer
     ) async -> Response {
         if method == .options, let cors = configuration.cors, headers[.accessControlRequestMethod] != nil {
@@ -220,8 +240,11 @@ struct PartyFront: Sendable {
             return malformedUpgradeResponse(refusal, target: target)
         }
         let routed: Target
-        switch route(method: method, target: target, headers: headers) {
+        switch route(method: method, target: target, headers: headers, peer: peer) {
         case nil:
+            if let fallback {
+                return await answerUnrouted(fallback, method: method, target: target, headers: headers, peer: peer, readBody: readBody)
+            }
             if configuration.serveDemoPage, method == .get || method == .head, target == "/" || target.hasPrefix("/?"), let demoPage {
                 return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8"], body: demoPage)
             }

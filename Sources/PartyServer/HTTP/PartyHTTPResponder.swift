@@ -1,9 +1,10 @@
 import Hummingbird
+import NIOCore
 
 /// Adapts Hummingbird's request/response types to `PartyFront` (and the control API, whose
 /// status streams need a streamed body).
 struct PartyHTTPResponder: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = PartyRequestContext
 
     let front: PartyFront
     /// The session control API, when an API key is configured.
@@ -34,10 +35,23 @@ struct PartyHTTPResponder: HTTPResponder {
         let response = await front.respond(
             method: request.method,
             target: request.head.path ?? "/",
-            headers: request.headers
+            headers: request.headers,
+            peer: context.remoteAddress?.ipAddress
         ) { limit in
             try await request.collectBody(upTo: limit)
         }
         return Hummingbird.Response(status: response.status, headers: response.headers, body: .init(byteBuffer: response.body))
+    }
+}
+
+/// The request context of the server's HTTP requests: Hummingbird's basics and the peer's address.
+struct PartyRequestContext: RequestContext, RemoteAddressRequestContext {
+    var coreContext: CoreRequestContextStorage
+    /// The address of the peer that sent the request.
+    let remoteAddress: SocketAddress?
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 }

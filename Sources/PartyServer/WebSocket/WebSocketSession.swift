@@ -130,6 +130,7 @@ struct WebSocketSession: Sendable {
                 connection.logger.info("closing connection after a framing error", metadata: ["code": "\(error.code)", "reason": "\(error)"])
                 connection.startClosing(code: error.code, reason: error.description)
                 connection.transport.connectionDidStartClosing(urgent: nil)
+                await driver.reportProtocolError(code: error.code, reason: error.description)
                 try? await connection.transport.closed()
                 return Ending(code: error.code, reason: error.description, wasClean: false)
             } catch let timeout as KeepAliveTimeout {
@@ -145,6 +146,7 @@ struct WebSocketSession: Sendable {
                 connection.logger.info("closing connection over the message rate limit", metadata: ["limit": "messageRate", "burst": "\(rate.burst)"])
                 connection.startClosing(code: CloseCode.policyViolation, reason: reason)
                 failure = Ending(code: CloseCode.policyViolation, reason: reason, wasClean: false)
+                await driver.reportProtocolError(code: CloseCode.policyViolation, reason: reason)
                 continue
             }
             switch action {
@@ -168,6 +170,7 @@ struct WebSocketSession: Sendable {
                 connection.logger.info("closing connection after a protocol violation", metadata: ["code": "\(code)", "reason": "\(reason)"])
                 connection.startClosing(code: code, reason: reason)
                 failure = Ending(code: code, reason: reason, wasClean: false)
+                await driver.reportProtocolError(code: code, reason: reason)
             }
         }
     }
