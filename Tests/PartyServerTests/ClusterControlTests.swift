@@ -54,7 +54,7 @@ struct ClusterControlTests {
                 #expect(status["status"]?.stringValue == "ready", "status through \(node.id)")
             }
             #expect(try await TestHTTPClient.request("POST", port: nodes[1].port, path: "/parties/counter/\(name)").text == #"{"count":1}"#)
-            let again = try await Self.connect(nodes[2], #"{"server":"counter","key":"match-7"}"#)
+            let again = try await Self.connect(nodes[2], #"{"server":"counter","key":"match-7","spawn":false}"#)
             #expect(again["name"]?.stringValue == name)
             #expect(again["spawned"]?.boolValue == false)
         }
@@ -117,7 +117,7 @@ struct ClusterControlTests {
             let survivor = try cluster.other(than: owner)
             // Within two lease times the key leads to the same room on a live node, which took its record over.
             let again: JSONValue = try await eventually("the key's room answers again", timeout: .seconds(cluster.leaseSeconds * 2 + 10)) {
-                let response = try await Self.control(survivor, "POST", "/connect", #"{"server":"counter","key":"survivor","user":"ada"}"#)
+                let response = try await Self.control(survivor, "POST", "/connect", #"{"server":"counter","key":"survivor","spawn":false,"user":"ada"}"#)
                 guard response.status == 200 else { return .pending("\(response.status) \(response.text)") }
                 return .done(try JSONValue.parse(response.text))
             }

@@ -28,7 +28,7 @@ struct ControlLimitTests {
             #expect(try await server.roomStatus("session", name)["termination_reason"] == "key_expired")
             // onClose sees the code the client echoed.
             #expect(Recorder.shared.events(name).contains { $0.hasPrefix("close 4000") })
-            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed"]).status == 409)
+            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed", "spawn": false]).status == 409)
             let next = try await server.connect(["server": "session", "key": "timed", "spawn": [:]])
             #expect(next["spawned"] == true)
             #expect(next["name"]?.stringValue != name)

@@ -27,7 +27,7 @@ struct ControlNotStoredTests {
             #expect(body["code"] == "not-stored")
             #expect(body["error"]?.stringValue?.contains("try again") == true)
 
-            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "big"]).status == 409)
+            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "big", "spawn": false]).status == 409)
             let sessions = try JSONValue.parse(try await server.control("GET", "/rooms?server=session").text)
             #expect(sessions["rooms"]?.arrayValue?.isEmpty == true)
         }

@@ -51,7 +51,7 @@ struct ControlProcessRestartTests {
         defer { process.signalGroup(SIGKILL); process.reap() }
         #expect(try await TestHTTPClient.request("GET", port: port, path: "/parties/counter/\(name)").status == 401)
         #expect(try await TestHTTPClient.request("GET", port: port, path: "/parties/counter/\(name)?token=\(token)x").status == 401)
-        let found = try JSONValue.parse(try await control(port, "POST", "/connect", body: #"{"server":"counter","key":"doc","user":"alice"}"#).text)
+        let found = try JSONValue.parse(try await control(port, "POST", "/connect", body: #"{"server":"counter","key":"doc","spawn":false,"user":"alice"}"#).text)
         #expect(found["spawned"] == false)
         #expect(found["name"]?.stringValue == name)
         let reply = try await TestHTTPClient.request("GET", port: port, path: "/parties/counter/\(name)?token=\(token)")
@@ -91,7 +91,7 @@ struct ControlProcessRestartTests {
         // On time: at its deadline, or at once when the restart came after it.
         let due = max(answered.addingTimeInterval(4), restarted)
         #expect(time <= due.addingTimeInterval(2), "ended at \(time), due by \(due)")
-        #expect(try await control(port, "POST", "/connect", body: #"{"server":"counter","key":"short"}"#).status == 409)
+        #expect(try await control(port, "POST", "/connect", body: #"{"server":"counter","key":"short","spawn":false}"#).status == 409)
     }
 
     @Test("a room reached directly that was active at kill -9 reads terminated with lost after the restart")

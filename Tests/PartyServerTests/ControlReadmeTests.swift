@@ -35,15 +35,15 @@ struct ControlReadmeTests {
             let body = """
                 {
                   "server": "chat", "key": "doc-42", "user": "alice", "auth": {"role": "editor"},
-                  "spawn": {"lifetime_limit_seconds": 3600, "max_idle_seconds": 300, "env": {"plan": "pro"}}}
+                  "spawn": {"lifetime_limit_seconds": 3600, "max_idle_seconds": 300, "executable": {"env": {"plan": "pro"}}}}
                 """
             let connected = try JSONValue.parse(try await server.request("POST", "/_party/connect", headers: headers, body: body).text)
             guard case .object(let fields) = connected else { throw ProbeError() }
-            #expect(Set(fields.keys) == ["key", "name", "ready_url", "room_id", "server", "spawned", "status", "status_url", "token", "url"])
+            #expect(Set(fields.keys) == ["backend_id", "key", "name", "ready_url", "room_id", "secret_token", "server", "spawned", "status", "status_url", "token", "url"])
             let name = try #require(connected["name"]?.stringValue)
             let ready = try JSONValue.parse(try await server.request("GET", "/_party/rooms/chat/\(name)/status?wait=ready", headers: headers).text)
             guard case .object(let status) = ready else { throw ProbeError() }
-            #expect(Set(status.keys) == ["hibernated", "name", "server", "status", "time"])
+            #expect(Set(status.keys) == ["backend_id", "hibernated", "name", "server", "status", "time"])
             #expect(ready["status"] == "ready")
             let list = try JSONValue.parse(try await server.request("GET", "/_party/rooms?server=chat&status=ready", headers: headers).text)
             guard case .object(let room)? = list["rooms"]?.arrayValue?.first else { throw ProbeError() }

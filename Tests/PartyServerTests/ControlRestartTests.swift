@@ -36,7 +36,7 @@ struct ControlRestartTests {
             try await waitForStatus(server, name, "ready")
             return name
         } after: { server, name in
-            let found = try await server.connect(["server": "session", "key": "doc-key", "user": "bob"])
+            let found = try await server.connect(["server": "session", "key": "doc-key", "spawn": false, "user": "bob"])
             #expect(found["spawned"] == false)
             #expect(found["name"]?.stringValue == name)
             #expect(found["status"] == "ready")
@@ -77,7 +77,7 @@ struct ControlRestartTests {
             let status = try await server.roomStatus("session", name)
             #expect(status["termination_reason"] == "key_expired")
             #expect(controlTime(status["time"]) == spawnedAt.addingTimeInterval(60))
-            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed"]).status == 409)
+            #expect(try await server.control("POST", "/connect", json: ["server": "session", "key": "timed", "spawn": false]).status == 409)
         }
     }
 
@@ -144,7 +144,7 @@ struct ControlRestartTests {
         } after: { server, name in
             await TestGates.shared.gate(gate).open()
             try await waitForStatus(server, name, "ready")
-            #expect(try await server.connect(["server": "session", "key": "slow"])["name"]?.stringValue == name)
+            #expect(try await server.connect(["server": "session", "key": "slow", "spawn": false])["name"]?.stringValue == name)
         }
     }
 

@@ -45,7 +45,7 @@ struct ControlTokenKeyTests {
             configuration.control.previousTokenSigningKeys = [Self.keyA]
         }).shuttingDown { server in
             #expect(try await server.request("GET", path + "?token=\(first.token)").status == 200)
-            let answer = try await server.connect(["server": "session", "key": "rotated", "user": "bob"])
+            let answer = try await server.connect(["server": "session", "key": "rotated", "spawn": false, "user": "bob"])
             let token = try #require(answer["token"]?.stringValue)
             #expect(Self.keyID(token) != Self.keyID(first.token))
             #expect(try await server.request("GET", path + "?token=\(token)").text == "notes= user=bob")

@@ -51,7 +51,7 @@ struct ControlTokenTests {
             #expect(try await server.request("GET", "/parties/session/\(name)?token=\(token)").text == "notes= user=alice")
 
             // Another user of the same room gets a token of their own.
-            let bob = try await server.connect(["server": "session", "key": "doc", "user": "bob"])
+            let bob = try await server.connect(["server": "session", "key": "doc", "spawn": false, "user": "bob"])
             #expect(bob["spawned"] == false)
             let bobSocket = try await server.webSocket(answer: bob, token: try #require(bob["token"]?.stringValue))
             #expect(try await bobSocket.nextText() == "hello bob -")
