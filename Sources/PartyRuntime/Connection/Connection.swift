@@ -120,6 +120,11 @@ public final class Connection: Sendable {
         enqueue(OutboundFrame(kind: .binary, data: ByteBuffer(bytes: bytes)))
     }
 
+    /// Queues `value` encoded as JSON text (keys sorted); throws when it does not encode.
+    public func send<T: Encodable>(json value: T) throws(PartyError) {
+        enqueue(OutboundFrame(kind: .text, data: try Message.json(value).buffer))
+    }
+
     /// Queues a message as is (text stays text, binary stays binary).
     public func send(_ message: Message) {
         enqueue(OutboundFrame(kind: message.frameKind, data: message.buffer))

@@ -12,6 +12,7 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
         case invalidPrefix(String)
         case noTokenKeys
         case invalidConfiguration(String)
+        case messageEncoding(String)
     }
 
     let code: Code
@@ -39,6 +40,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A configuration value is not usable; the detail names it.
     public static func invalidConfiguration(_ detail: String) -> PartyError { .init(code: .invalidConfiguration(detail)) }
 
+    /// A value to send could not be encoded as JSON.
+    public static func messageEncoding(_ detail: String) -> PartyError { .init(code: .messageEncoding(detail)) }
+
     /// `PartyConfiguration.jwt` is set without any key.
     public static var noTokenKeys: PartyError { .init(code: .noTokenKeys) }
 
@@ -63,6 +67,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
             "the room failed to start: \(detail)"
         case .invalidConfiguration(let detail):
             detail
+        case .messageEncoding(let detail):
+            "the message could not be encoded as JSON: \(detail)"
+
         case .invalidPrefix(let prefix):
             "prefix \(prefix.debugDescription) is not valid; use path segments of letters, digits, '-', '_', '.' or '~' separated by '/', without leading or trailing '/'"
         case .noTokenKeys:

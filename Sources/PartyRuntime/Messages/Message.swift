@@ -40,6 +40,20 @@ public struct Message: Sendable, Equatable {
         Message(kind: .binary, buffer: ByteBuffer(bytes: bytes))
     }
 
+    /// A text message holding `value` as JSON (keys sorted); throws when it does not encode.
+    public static func json<T: Encodable>(_ value: T) throws(PartyError) -> Message {
+        do {
+            return Message(kind: .text, buffer: ByteBuffer(bytes: try JSONCoding.encoder.encode(value)))
+        } catch {
+            throw .messageEncoding("\(error)")
+        }
+    }
+
+    /// The payload decoded from JSON as `type`.
+    public func decode<T: Decodable>(_ type: T.Type = T.self) throws -> T {
+        try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+    }
+
     /// The text of a text message, or `nil` for a binary message.
     public var text: String? {
         kind == .text ? String(buffer: buffer) : nil

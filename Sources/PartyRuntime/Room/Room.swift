@@ -80,7 +80,13 @@ public final class Room: Sendable {
 
     // MARK: Sending
 
-    /// Sends `message` to every open connection except those whose id is in `excluding`.
+    /// Sends `value` as JSON text (encoded once) to every open connection except those whose id
+    /// is in `excluding`; throws when it does not encode.
+    public func broadcast<T: Encodable>(json value: T, excluding: [String] = []) throws(PartyError) {
+        broadcast(try Message.json(value), excluding: excluding)
+    }
+
+    /// Sends `message` to every open connection except those whose ids are in `excluding`.
     public func broadcast(_ message: Message, excluding: [String] = []) {
         let frame = broadcastFrame(message)
         let sent = members.withLock { members in
