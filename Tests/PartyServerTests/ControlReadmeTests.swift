@@ -47,7 +47,7 @@ struct ControlReadmeTests {
             #expect(ready["status"] == "ready")
             let list = try JSONValue.parse(try await server.request("GET", "/_party/rooms?server=chat&status=ready", headers: headers).text)
             guard case .object(let room)? = list["rooms"]?.arrayValue?.first else { throw ProbeError() }
-            #expect(Set(room.keys) == ["connections", "hibernated", "key", "last_activity", "name", "server", "status", "time"])
+            #expect(Set(room.keys) == ["connections", "hibernated", "key", "last_activity", "locked", "name", "reserved_seats", "server", "status", "time"])
             let terminated = try await server.request("POST", "/_party/rooms/chat/\(name)/terminate", headers: headers, body: #"{"hard": false}"#)
             #expect(try JSONValue.parse(terminated.text)["status"] == "terminated")
         }

@@ -117,6 +117,22 @@ struct PartyControlClientTests {
         }
     }
 
+    @Test("match reserves a seat in a room whose metadata matches, or creates one")
+    func match() async throws {
+        var configuration = PartyConfiguration()
+        configuration.control.apiKey = controlKey
+        let server = try await PartyTestServer.start(configuration: configuration) { try $0.register(Duel.self) }
+        try await server.shuttingDown { server in
+            let control = try client(server.port)
+            let first = try await control.match(server: "duel", metadata: ["mode": "duel"], user: "ada")
+            let second = try await control.match(server: "duel", metadata: ["mode": "duel"])
+            #expect(first.room.spawned && !second.room.spawned && second.room.backendID == first.room.backendID)
+            #expect(first.room.url.hasSuffix("?seat=\(first.seat)") && first.room.token != nil && first.seat != second.seat)
+            let socket = try await TestWebSocket.connect(url: "\(first.room.url)&token=\(first.room.token ?? "")")
+            try await socket.close()
+        }
+    }
+
     @Test("statusStream of an unknown room fails at once with 404")
     func statusStreamUnknown() async throws {
         try await withControlServer { server in

@@ -125,3 +125,27 @@ public struct PartyConnectResponse: Sendable, Equatable, Decodable {
         case secretToken = "secret_token", statusURL = "status_url", readyURL = "ready_url"
     }
 }
+
+/// The answer of ``PartyControl/match(server:metadata:user:auth:)``: a room and a seat held in it
+/// for one client; its `room.url` carries the seat (`?seat=`).
+public struct PartyMatchResponse: Sendable, Equatable, Decodable {
+    /// The room (`spawned` when no room had a free seat).
+    public var room: PartyConnectResponse
+    /// The reservation's id.
+    public var seat: String
+    /// When the seat is given up if no client took it (ISO 8601).
+    public var seatExpiresAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case seat
+        case seatExpiresAt = "seat_expires_at"
+    }
+
+    /// Reads the flat answer: the connect fields plus `seat` and `seat_expires_at`.
+    public init(from decoder: any Decoder) throws {
+        room = try PartyConnectResponse(from: decoder)
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        seat = try container.decode(String.self, forKey: .seat)
+        seatExpiresAt = try container.decode(String.self, forKey: .seatExpiresAt)
+    }
+}

@@ -88,6 +88,20 @@ public struct PartyControl: Sendable {
         return try await call("POST", "/connect", body: body, as: PartyConnectResponse.self)
     }
 
+    /// Finds a room of `server` that takes new clients and whose metadata has every field of
+    /// `metadata`, or creates one, and reserves a seat in it (Colyseus' `joinOrCreate`).
+    public func match(
+        server: String? = nil, metadata: (any Encodable & Sendable)? = nil, user: String? = nil, auth: (any Encodable & Sendable)? = nil
+    ) async throws(PartyControlError) -> PartyMatchResponse {
+        let body: Data
+        do {
+            body = try JSONEncoder().encode(MatchBody(server: server, metadata: metadata, user: user, auth: auth))
+        } catch {
+            throw .invalidConfiguration("the match request cannot be encoded: \(error)")
+        }
+        return try await call("POST", "/match", body: body, as: PartyMatchResponse.self)
+    }
+
     /// The room's latest status.
     public func status(_ backendID: String) async throws(PartyControlError) -> PartyBackendStatus {
         try await call("GET", try roomPath(backendID, "status"), as: PartyBackendStatus.self)
@@ -144,5 +158,25 @@ public struct PartyControl: Sendable {
         } catch {
             throw .invalidResponse(url: url, detail: "\(error)")
         }
+    }
+}
+
+/// The JSON of a match request.
+private struct MatchBody: Encodable {
+    var server: String?
+    var metadata: (any Encodable & Sendable)?
+    var user: String?
+    var auth: (any Encodable & Sendable)?
+
+    enum CodingKeys: String, CodingKey {
+        case server, metadata, user, auth
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(server, forKey: .server)
+        if let metadata { try container.encode(metadata, forKey: .metadata) }
+        try container.encodeIfPresent(user, forKey: .user)
+        if let auth { try container.encode(auth, forKey: .auth) }
     }
 }

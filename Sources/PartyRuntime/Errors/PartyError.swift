@@ -13,6 +13,7 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
         case noTokenKeys
         case invalidConfiguration(String)
         case messageEncoding(String)
+        case metadataTooLarge(Int)
     }
 
     let code: Code
@@ -39,6 +40,9 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// A configuration value is not usable; the detail names it.
     public static func invalidConfiguration(_ detail: String) -> PartyError { .init(code: .invalidConfiguration(detail)) }
+
+    /// A room's metadata encodes to more than 4 KiB.
+    public static func metadataTooLarge(_ size: Int) -> PartyError { .init(code: .metadataTooLarge(size)) }
 
     /// A value to send could not be encoded as JSON.
     public static func messageEncoding(_ detail: String) -> PartyError { .init(code: .messageEncoding(detail)) }
@@ -67,6 +71,8 @@ public struct PartyError: Error, Sendable, Equatable, CustomStringConvertible {
             "the room failed to start: \(detail)"
         case .invalidConfiguration(let detail):
             detail
+        case .metadataTooLarge(let size):
+            "room metadata encodes to \(size) bytes, over the 4096-byte limit; keep it to what matchmaking filters on"
         case .messageEncoding(let detail):
             "the message could not be encoded as JSON: \(detail)"
 

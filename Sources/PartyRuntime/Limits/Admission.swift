@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Counts what the admission limits bound — open TCP connections, WebSockets per room, rooms with
@@ -10,7 +11,7 @@ import Synchronization
 package final class Admission: Sendable {
     /// The limits in force (with `maxConnections` fitted to the open-file limit).
     package let limits: ServerLimits
-    private let state = Mutex(Counts())
+    let state = Mutex(Counts())
 
     /// The current counts.
     package struct Counts: Sendable, Equatable {
@@ -22,7 +23,8 @@ package final class Admission: Sendable {
         package var liveRooms = 0
         /// Rooms starting.
         package var startingRooms = 0
-
+        /// Locks, seat reservations and metadata of rooms that have any.
+        package var seats: [RoomKey: RoomSeats] = [:]
     }
 
     /// Counts under `limits`, all at zero.
@@ -54,14 +56,32 @@ package final class Admission: Sendable {
 
     /// Reserves a place for one more WebSocket in `key`'s room, or `nil` when it is full.
     package func reserveRoomConnection(_ key: RoomKey) -> AdmissionTicket? {
+        try? reserveRoomConnection(key, maxClients: nil, seat: nil, now: .distantPast).get()
+    }
+
+    /// Reserves a place for one more WebSocket in `key`'s room: refused when the room holds
+    /// `maxConnectionsPerRoom`, is locked, or has no free seat under `maxClients` (seats held
+    /// for reservations count). A live reservation `seat` of this room is used up instead, and
+    /// admits over the lock and the seat count (its seat was held for it).
+    package func reserveRoomConnection(_ key: RoomKey, maxClients: Int?, seat: String?, now: Date) -> Result<AdmissionTicket, AdmissionRefusal> {
         let limit = limits.maxConnectionsPerRoom
-        let reserved = state.withLock { state -> Bool in
+        let refusal = state.withLock { state -> AdmissionRefusal? in
             let count = state.roomConnections[key, default: 0]
-            guard count < limit else { return false }
+            guard count < limit else { return .roomFull(limit: limit) }
+            var seats = state.seats[key] ?? RoomSeats()
+            seats.dropExpired(now: now)
+            defer { state.seats[key] = seats.isEmpty ? nil : seats }
+            if let seat, seats.reservations.removeValue(forKey: seat) != nil {
+                state.roomConnections[key] = count + 1
+                return nil
+            }
+            if seats.locked { return .roomLocked(full: false) }
+            if let maxClients, count + seats.reservations.count >= maxClients { return .roomLocked(full: true) }
             state.roomConnections[key] = count + 1
-            return true
+            return nil
         }
-        return reserved ? AdmissionTicket(admission: self, key: key) : nil
+        if let refusal { return .failure(refusal) }
+        return .success(AdmissionTicket(admission: self, key: key))
     }
 
     /// A ticket from `reserveRoomConnection` was released.

@@ -6,6 +6,9 @@ package enum AdmissionRefusal: Error, Sendable, Equatable, CustomStringConvertib
     case serverFull(limit: Int)
     /// The room holds `maxConnectionsPerRoom` WebSockets.
     case roomFull(limit: Int)
+    /// The room is locked: by itself (`room.lock()`), or because every seat under its type's
+    /// `maxClients` is taken or reserved (`full`).
+    case roomLocked(full: Bool)
     /// `maxLiveRooms` rooms have an actor.
     case tooManyRooms(limit: Int)
     /// `maxPendingActivations` rooms are starting.
@@ -16,6 +19,7 @@ package enum AdmissionRefusal: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .serverFull: "maxConnections"
         case .roomFull: "maxConnectionsPerRoom"
+        case .roomLocked(let full): full ? "maxClients" : "locked"
         case .tooManyRooms: "maxLiveRooms"
         case .tooManyStarting: "maxPendingActivations"
         }
@@ -26,6 +30,10 @@ package enum AdmissionRefusal: Error, Sendable, Equatable, CustomStringConvertib
         switch self {
         case .serverFull(let limit): "server at capacity (\(limit) connections); try again later"
         case .roomFull(let limit): "room full (\(limit) connections); try again later"
+        case .roomLocked(let full):
+            full
+                ? "room full: every seat is taken or reserved; find another room (POST /_party/match) or try again later"
+                : "room locked: it takes no new clients now; find another room (POST /_party/match) or try again later"
         case .tooManyRooms(let limit): "server at capacity (\(limit) live rooms); try again later"
         case .tooManyStarting(let limit): "server busy starting rooms (\(limit) at once); try again shortly"
         }

@@ -28,8 +28,11 @@ public final class Room: Sendable {
     let messagesOut: CoreMetrics.Counter
 
     private let members: Mutex<RoomMembers>
+    /// The type's `ServerOptions.maxClients`.
+    public let maxClients: Int?
 
-    package init(server: String, name: String, logger: Logger, services: RoomServices) {
+    package init(server: String, name: String, logger: Logger, services: RoomServices, maxClients: Int? = nil) {
+        self.maxClients = maxClients
         self.server = server
         self.name = name
         self.key = RoomKey(server: server, name: name)
@@ -55,6 +58,47 @@ public final class Room: Sendable {
         let spawned = services.activations.environment(key)
         guard !services.environment.isEmpty else { return spawned }
         return services.environment.merging(spawned) { _, spawn in spawn }
+    }
+
+    // MARK: Capacity
+
+    /// Locks the room: new connections are refused (503) and matchmaking passes it by, until
+    /// `unlock()`; connected clients and reserved seats stay. Kept while the room is in memory.
+    public func lock() {
+        services.admission.setLocked(key, true)
+    }
+
+    /// Unlocks a room locked with `lock()`; it takes new clients again while it has free seats.
+    public func unlock() {
+        services.admission.setLocked(key, false)
+    }
+
+    /// Whether the room takes no new clients: locked with `lock()`, or every seat under
+    /// `maxClients` taken or reserved.
+    public var isLocked: Bool {
+        services.admission.seats(key, maxClients: maxClients, now: services.clock.now).locked
+    }
+
+    /// Sets the room's metadata (at most 4 KiB as JSON; nil removes it): matchmaking filters on
+    /// it and the control API's room list shows it. Kept while the room is in memory.
+    public func setMetadata<T: Encodable>(_ value: T?) throws(PartyError) {
+        guard let value else {
+            services.admission.setMetadata(key, nil)
+            return
+        }
+        let message = try Message.json(value)
+        guard message.count <= 4096 else { throw .metadataTooLarge(message.count) }
+        do {
+            services.admission.setMetadata(key, try message.decode(AnyJSON.self))
+        } catch {
+            throw .messageEncoding("\(error)")
+        }
+    }
+
+    /// The room's metadata, as set with `setMetadata` (or by matchmaking when it created the
+    /// room): `room.metadata?.decode(Info.self)`.
+    public var metadata: JSONPayload? {
+        services.admission.seats(key, maxClients: maxClients, now: services.clock.now).metadata.flatMap { try? JSONPayload(encoding: $0) }
     }
 
     // MARK: Alarms

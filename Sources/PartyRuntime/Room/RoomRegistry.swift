@@ -42,7 +42,10 @@ package final class RoomRegistry: Sendable {
             if let existing = slots[key] {
                 slot = existing
             } else {
-                slot = RoomSlot(room: Room(server: registration.routeName, name: name, logger: logger, services: services), registration: registration)
+                slot = RoomSlot(
+                    room: Room(server: registration.routeName, name: name, logger: logger, services: services, maxClients: registration.options.maxClients),
+                    registration: registration
+                )
                 slots[key] = slot
             }
             slot.addUser()
@@ -71,7 +74,10 @@ package final class RoomRegistry: Sendable {
             slots[key] = nil
             return slot.retire()
         }
-        if let retired { slot.reportRetired(retired) }
+        if let retired {
+            services.admission.forgetSeats(slot.room.key)
+            slot.reportRetired(retired)
+        }
     }
 
     // MARK: Timers

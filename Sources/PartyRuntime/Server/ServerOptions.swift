@@ -19,13 +19,27 @@ public struct ServerOptions: Sendable {
     /// `false`: hooks interleave at every `await`, as plain actor methods do; storage writes are
     /// then committed whenever any event ends, and read-modify-write sequences need your own care.
     public var inputGate: Bool
+    /// The most WebSocket clients one room of this type holds (Colyseus' `maxClients`). A room
+    /// with every seat taken or reserved locks itself: new connections are refused with 503
+    /// before any hook runs, and matchmaking passes it by; it unlocks when a seat frees (unless
+    /// it locked itself with `room.lock()`). Default `nil`: no maximum besides
+    /// `ServerLimits.maxConnectionsPerRoom`.
+    public var maxClients: Int?
+    /// How long a seat reserved by matchmaking (`POST /_party/match`) is held for its client.
+    /// Default 15 s.
+    public var seatReservationTime: Duration
 
     /// Creates options; every argument has its documented default.
-    public init(hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil, inputGate: Bool = true) {
+    public init(
+        hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil, inputGate: Bool = true,
+        maxClients: Int? = nil, seatReservationTime: Duration = .seconds(15)
+    ) {
         self.hibernate = hibernate
         self.hibernateAfter = hibernateAfter
         self.autoResponse = autoResponse
         self.inputGate = inputGate
+        self.maxClients = maxClients
+        self.seatReservationTime = seatReservationTime
     }
 }
 

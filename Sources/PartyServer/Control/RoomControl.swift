@@ -208,10 +208,18 @@ public final class RoomControl: Sendable {
     /// The known rooms, newest status first: live ones and recently terminated ones.
     public func list(server: String? = nil, status: RoomStatus? = nil, limit: Int = 1000) throws(ControlError) -> [RoomSummary] {
         let registry = try registry()
+        let admission = registry.services.admission
+        let now = registry.services.clock.now
         return try directory().list(server: server?.lowercased(), status: status, limit: limit).map { entry in
-            let slot = registry.existingSlot(RoomKey(server: entry.event.server, name: entry.event.name))
+            let key = RoomKey(server: entry.event.server, name: entry.event.name)
+            let slot = registry.existingSlot(key)
             let lastActivity = max(slot?.lastActivity ?? .distantPast, entry.event.time)
-            return RoomSummary(status: entry.event, connections: slot?.room.connectionCount ?? 0, lastActivity: lastActivity, key: entry.key)
+            let seats = admission.seats(key, maxClients: registry.registration(named: key.server)?.options.maxClients, now: now)
+            return RoomSummary(
+                status: entry.event, connections: slot?.room.connectionCount ?? 0, lastActivity: lastActivity, key: entry.key,
+                locked: !entry.event.status.isEnding && seats.locked, reservedSeats: seats.reserved,
+                metadata: seats.metadata.flatMap { try? JSONPayload(encoding: $0) }
+            )
         }
     }
 

@@ -12,15 +12,29 @@ extension ControlAPI {
         let spawn = try request.spawnOptions()
         let server = try serverType(request.server)
         let result = try await rooms.connect(server: server, key: request.key, spawn: spawn, user: request.user, auth: request.auth)
+        return Self.json(connectAnswer(result, authority: authority))
+    }
+
+    /// The JSON answer describing `result` and how to reach it.
+    func connectAnswer(_ result: RoomConnectResult, authority: String?) -> ControlJSON.ConnectAnswer {
         let base = baseURLs(authority: authority)
         let room = "\(Self.encode(result.server))/\(Self.encode(result.name))"
         let statusURL = "\(base.http)/\(configuration.prefix)/rooms/\(room)/status"
-        let answer = ControlJSON.ConnectAnswer(
+        return ControlJSON.ConnectAnswer(
             roomID: result.roomID, server: result.server, name: result.name, spawned: result.spawned, status: result.status,
             key: result.key, url: "\(base.ws)/\(roomPrefix)/\(room)", token: result.token,
             statusURL: statusURL, readyURL: "\(statusURL)?wait=ready"
         )
-        return Self.json(answer)
+    }
+
+    /// `POST /match`: a room with a free seat (or a new one) and the seat reserved in it.
+    func match(body: ByteBuffer, authority: String?) async throws(ControlError) -> Response {
+        let request = try Self.decode(ControlJSON.MatchBody.self, body)
+        let metadata = try request.metadata.map { (value) throws(ControlError) in try JSONPayload(encoding: value) }
+        let found = try await rooms.match(server: try serverType(request.server), metadata: metadata, user: request.user, auth: request.auth)
+        var answer = connectAnswer(found.room, authority: authority)
+        answer.url += "?seat=\(found.seat)"
+        return Self.json(ControlJSON.MatchAnswer(room: answer, seat: found.seat, seatExpiresAt: ControlJSON.timestamp(found.seatExpiresAt)))
     }
 
     /// The server type a connect request names, else the configured default, else the only one registered.

@@ -84,6 +84,8 @@ struct ControlAPI: Sendable {
                 guard PartyFront.hops(headers) < PartyFront.maxHops else { throw .clusterUnavailable("the key's room moved while the request was forwarded") }
                 return .response(await forward(method: method, target: target, authority: authority, headers: headers, body: body, to: node, at: address))
             }
+        case (.match, .post):
+            return .response(try await match(body: try await Self.body(readBody), authority: authority))
         case (.rooms, .get):
             if let merged = try await clusterList(query: query, target: target, authority: authority, headers: headers) { return .response(merged) }
             return .response(try list(query: query))
@@ -108,7 +110,7 @@ struct ControlAPI: Sendable {
             return .response(Self.failure(.badRequest, reason, code: "invalid-argument"))
         case (.unknown, _), (.inspector, _):
             return .response(Self.failure(.notFound, "no such control endpoint; see the README's Session control API section", code: "not-found"))
-        case (.connect, _), (.terminate, _):
+        case (.connect, _), (.terminate, _), (.match, _):
             return .response(Self.methodNotAllowed("POST"))
         case (.rooms, _), (.events, _), (.status, _), (.statusStream, _):
             return .response(Self.methodNotAllowed("GET"))

@@ -95,6 +95,34 @@ enum ControlJSON {
         }
     }
 
+    /// `POST /match` body.
+    struct MatchBody: Decodable {
+        var server: String?
+        /// Fields the room's metadata must have.
+        var metadata: AnyJSON?
+        var user: String?
+        var auth: JSONPayload?
+    }
+
+    /// The `match` answer: the connect answer (its `url` carries `?seat=`) plus the seat.
+    struct MatchAnswer: Encodable {
+        var room: ConnectAnswer
+        var seat: String
+        var seatExpiresAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case seat
+            case seatExpiresAt = "seat_expires_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            try room.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(seat, forKey: .seat)
+            try container.encode(seatExpiresAt, forKey: .seatExpiresAt)
+        }
+    }
+
     /// `POST …/terminate` body (optional).
     struct TerminateBody: Decodable {
         var hard: Bool?
@@ -190,10 +218,13 @@ enum ControlJSON {
         var connections: Int
         var lastActivity: String
         var key: String?
+        var locked: Bool
+        var reservedSeats: Int
+        var metadata: JSONPayload?
 
         enum CodingKeys: String, CodingKey {
-            case server, name, status, time, hibernated, connections, key
-            case terminationReason = "termination_reason", lastActivity = "last_activity"
+            case server, name, status, time, hibernated, connections, key, locked, metadata
+            case terminationReason = "termination_reason", lastActivity = "last_activity", reservedSeats = "reserved_seats"
         }
 
         init(_ summary: RoomSummary) {
@@ -206,6 +237,9 @@ enum ControlJSON {
             connections = summary.connections
             lastActivity = ControlJSON.timestamp(summary.lastActivity)
             key = summary.key
+            locked = summary.locked
+            reservedSeats = summary.reservedSeats
+            metadata = summary.metadata
         }
     }
 

@@ -4,6 +4,8 @@ enum ControlRoute: Equatable {
     case inspector
     /// `POST /connect`.
     case connect
+    /// `POST /match`.
+    case match
     /// `GET /rooms?server=&status=&limit=`.
     case rooms
     /// `GET /events` — every room's status changes (Server-Sent Events).
@@ -31,6 +33,7 @@ enum ControlRoute: Equatable {
         let segments = rest.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
         switch segments.count {
         case 1 where segments[0] == "connect": return .connect
+        case 1 where segments[0] == "match": return .match
         case 1 where segments[0] == "rooms": return .rooms
         case 1 where segments[0] == "events": return .events
         case 4, 5:

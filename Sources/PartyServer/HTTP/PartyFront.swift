@@ -124,7 +124,7 @@ struct PartyFront: Sendable {
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
         let ticket: AdmissionTicket
-        switch admit(key) {
+        switch admit(key, maxClients: routed.registration.options.maxClients, seat: routed.request.queryValue("seat")) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):

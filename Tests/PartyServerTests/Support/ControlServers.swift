@@ -54,8 +54,8 @@ extension PartyTestServer {
     }
 
     /// `POST /_party/connect` with `body`; expects 200 and returns the answer.
-    func connect(_ body: JSONValue, sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
-        let response = try await control("POST", "/connect", json: body)
+    func connect(_ body: JSONValue, path: String = "/connect", sourceLocation: SourceLocation = #_sourceLocation) async throws -> JSONValue {
+        let response = try await control("POST", path, json: body)
         #expect(response.status == 200, "connect answered \(response.status): \(response.text)", sourceLocation: sourceLocation)
         return try JSONValue.parse(response.text)
     }
