@@ -179,6 +179,7 @@ public final class PartyApplication: Service, Sendable {
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await services.alarms.scheduler.run { key in await registry.fireAlarm(key) } }
             group.addTask { await services.idleTimers.run { key in await registry.idleTimerFired(key) } }
+            group.addTask { await services.dropTimers.run { timer in await registry.dropWindowEnded(timer) } }
             group.addTask { await edge.liveness.run() }
             group.addTask { await directory.timers.run { timer in await rooms.timerFired(timer) } }
             if let cluster {
@@ -192,6 +193,7 @@ public final class PartyApplication: Service, Sendable {
                 cluster?.stop()
                 services.alarms.scheduler.stop()
                 services.idleTimers.stop()
+                services.dropTimers.stop()
                 edge.liveness.stop()
                 directory.timers.stop()
             }

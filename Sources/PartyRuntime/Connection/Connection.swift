@@ -98,6 +98,16 @@ public final class Connection: Sendable {
         }
     }
 
+    /// Takes over the state and tags of `earlier`, a dropped connection of the same client.
+    package func adopt(_ earlier: Connection) throws(PartyError) {
+        let (value, data) = earlier.storage.withLock { ($0.stateValue, $0.stateData) }
+        try setTags(Array(earlier.tags.dropFirst()))
+        storage.withLock {
+            $0.stateValue = value
+            $0.stateData = data
+        }
+    }
+
     /// Updates the state from its previous value, like `setState(prev => next)`.
     public func setState<T: Codable & Sendable>(_ type: T.Type = T.self, _ update: (T?) -> T?) throws(PartyError) {
         try setState(update(state(as: T.self)))

@@ -1,4 +1,5 @@
 import CoreMetrics
+import Foundation
 import Logging
 
 /// Takes one connection through its room's hooks, whatever carries it: wakes the room, tags and
@@ -38,6 +39,31 @@ package struct ConnectionDriver: Sendable {
         defer { slot.release(hold) }
         let instance = hold.instance
         var registered = false
+        let returning: Connection?
+        if let earlier = slot.room.dropped.take(connection.id) {
+            // The same client, back within its reconnection window.
+            earlier.release()
+            returning = earlier.connection
+        } else if slot.registration.options.reconnectionWindow != nil, let stale = slot.room.connection(id: connection.id), stale !== connection {
+            // The same client again before its old connection was seen to drop (a network blip):
+            // it takes the old one's place, which is cut without onClose.
+            stale.drop()
+            returning = stale
+        } else {
+            returning = nil
+        }
+        if let returning {
+            do {
+                try connection.adopt(returning)
+                slot.room.add(connection)
+                slot.room.services.metrics.connections.increment()
+                registered = true
+                try await instance.onReconnect(connection, context)
+            } catch {
+                await fail(instance, error)
+            }
+            return registered
+        }
         do {
             let tags = try await instance.getConnectionTags(connection, context)
             try connection.setTags(tags)
@@ -78,6 +104,43 @@ package struct ConnectionDriver: Sendable {
             try await hold.instance.onMessage(connection, message)
         } catch {
             await fail(hold.instance, error)
+        }
+    }
+
+    /// The peer vanished and the room keeps its place for `window`: unregisters the connection,
+    /// holds it (with `keepAlive`, which keeps the room in memory, given back when it is taken
+    /// back or expires), schedules its expiry and runs `onDrop`.
+    package func drop(code: Int, reason: String, window: Duration, keepAlive release: @escaping @Sendable () -> Void) async {
+        connection.finishWriting()
+        slot.room.remove(connection)
+        slot.room.services.metrics.connections.decrement()
+        let services = slot.room.services
+        let deadline = services.clock.now.addingTimeInterval(window.timeInterval)
+        let generation = slot.room.dropped.hold(connection, code: code, reason: reason, release: release)
+        services.admission.holdSeat(slot.room.key, id: Self.seat(for: connection.id), until: deadline)
+        services.dropTimers.schedule(DropTimer(room: slot.room.key, id: connection.id, generation: generation), at: deadline)
+        do {
+            let hold = try await slot.acquire()
+            defer { slot.release(hold) }
+            try await hold.instance.onDrop(connection, code: code, reason: reason)
+        } catch {
+            connection.logger.error("onDrop failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The admission seat a dropped connection with `id` keeps: its client takes it back by
+    /// reconnecting with the same `_pk`.
+    package static func seat(for id: String) -> String { "dropped:\(id)" }
+
+    /// A dropped connection's window passed: runs its `onClose` with how it ended.
+    package static func expire(_ held: DroppedConnections.Held, in slot: RoomSlot) async {
+        defer { held.release() }
+        do {
+            let hold = try await slot.acquire()
+            defer { slot.release(hold) }
+            try await hold.instance.onClose(held.connection, code: held.code, reason: held.reason, wasClean: false)
+        } catch {
+            held.connection.logger.error("onClose failed", metadata: ["error": "\(error)"])
         }
     }
 

@@ -75,6 +75,12 @@ extension Admission {
         }
     }
 
+    /// Holds a seat of `key`'s room under `id` until `expiry`, whatever the room's seats (its
+    /// client was seated already: a dropped connection keeping its place).
+    package func holdSeat(_ key: RoomKey, id: String, until expiry: Date) {
+        update(key) { $0.reservations[id] = expiry }
+    }
+
     /// Forgets `key`'s room's lock, reservations and metadata (the room left memory).
     package func forgetSeats(_ key: RoomKey) {
         state.withLock { _ = $0.seats.removeValue(forKey: key) }

@@ -30,6 +30,8 @@ public final class Room: Sendable {
     private let members: Mutex<RoomMembers>
     /// The type's `ServerOptions.maxClients`.
     public let maxClients: Int?
+    /// Connections that dropped and may come back (`ServerOptions.reconnectionWindow`).
+    package let dropped = DroppedConnections()
 
     package init(server: String, name: String, logger: Logger, services: RoomServices, maxClients: Int? = nil) {
         self.maxClients = maxClients

@@ -82,6 +82,13 @@ package final class RoomRegistry: Sendable {
 
     // MARK: Timers
 
+    /// A dropped connection's reconnection window passed: its `onClose` runs, unless its client
+    /// came back meanwhile.
+    package func dropWindowEnded(_ timer: DropTimer) async {
+        guard let slot = existingSlot(timer.room), let held = slot.room.dropped.expire(timer.id, generation: timer.generation) else { return }
+        await ConnectionDriver.expire(held, in: slot)
+    }
+
     /// A room's idle timer fired: hibernate or evict it if it stayed idle.
     package func idleTimerFired(_ key: RoomKey) async {
         guard let slot = existingSlot(key) else { return }

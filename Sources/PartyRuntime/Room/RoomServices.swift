@@ -13,6 +13,8 @@ package final class RoomServices: Sendable {
     package let alarms: AlarmBook
     /// Idle timers (hibernation and eviction), one per live room at most.
     package let idleTimers: TimerScheduler<RoomKey>
+    /// The reconnection windows of dropped connections.
+    package let dropTimers: TimerScheduler<DropTimer>
     /// The room limits' counts: connections, rooms with an actor, rooms starting.
     package let admission: Admission
     /// Where activations are recorded (the control API's directory, or `LocalActivations`).
@@ -40,6 +42,7 @@ package final class RoomServices: Sendable {
         self.metrics = metrics
         self.alarms = AlarmBook(engine: engine, clock: clock, configuration: alarms, logger: logger)
         self.idleTimers = TimerScheduler(clock: clock)
+        self.dropTimers = TimerScheduler(clock: clock)
         self.admission = Admission(limits: limits)
         self.activations = activations
     }

@@ -26,6 +26,16 @@ public protocol Server: Actor {
     /// `connection` closed; `code`, `reason` and `wasClean` describe how (1006 if the peer vanished).
     func onClose(_ connection: Connection, code: Int, reason: String, wasClean: Bool) async throws
 
+    /// With `ServerOptions.reconnectionWindow`: `connection` dropped (the peer vanished) and may
+    /// come back within the window, keeping its state, tags and seat. `onClose` follows only if
+    /// it does not.
+    func onDrop(_ connection: Connection, code: Int, reason: String) async throws
+
+    /// A dropped client came back within the reconnection window with the same `_pk`:
+    /// `connection` is its new connection, with the old one's state and tags (`onConnect` and
+    /// `getConnectionTags` do not run for it).
+    func onReconnect(_ connection: Connection, _ context: ConnectionContext) async throws
+
     /// A hook threw for `connection` (it is being closed with 1011), or the client broke the
     /// protocol or a limit (a `ConnectionProtocolError`; it is being closed with its code).
     func onError(_ connection: Connection, _ error: any Error) async
@@ -65,6 +75,12 @@ extension Server {
 
     /// Does nothing.
     public func onClose(_ connection: Connection, code: Int, reason: String, wasClean: Bool) async throws {}
+
+    /// Does nothing.
+    public func onDrop(_ connection: Connection, code: Int, reason: String) async throws {}
+
+    /// Does nothing.
+    public func onReconnect(_ connection: Connection, _ context: ConnectionContext) async throws {}
 
     /// Logs the error on the room's logger (a protocol error was logged already when the
     /// connection started closing).

@@ -28,12 +28,19 @@ public struct ServerOptions: Sendable {
     /// How long a seat reserved by matchmaking (`POST /_party/match`) is held for its client.
     /// Default 15 s.
     public var seatReservationTime: Duration
+    /// How long a client whose connection dropped (the peer vanished: 1006, or no answer to
+    /// keep-alive pings) may come back with the same `_pk` and keep its connection state, tags
+    /// and seat (Colyseus' `allowReconnection`). The room hears `onDrop` at once, then
+    /// `onReconnect` when it comes back, or `onClose` once the window passed. A client that
+    /// closes the connection itself leaves at once. Default `nil`: no window, `onClose` at once.
+    public var reconnectionWindow: Duration?
 
     /// Creates options; every argument has its documented default.
     public init(
         hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil, inputGate: Bool = true,
-        maxClients: Int? = nil, seatReservationTime: Duration = .seconds(15)
+        maxClients: Int? = nil, seatReservationTime: Duration = .seconds(15), reconnectionWindow: Duration? = nil
     ) {
+        self.reconnectionWindow = reconnectionWindow
         self.hibernate = hibernate
         self.hibernateAfter = hibernateAfter
         self.autoResponse = autoResponse

@@ -124,7 +124,9 @@ struct PartyFront: Sendable {
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
         let ticket: AdmissionTicket
-        switch admit(key, maxClients: routed.registration.options.maxClients, seat: routed.request.queryValue("seat")) {
+        // A client back from a drop takes the seat its dropped connection kept.
+        let seat = routed.request.queryValue("seat") ?? (routed.registration.options.reconnectionWindow != nil ? ConnectionDriver.seat(for: connectionID) : nil)
+        switch admit(key, maxClients: routed.registration.options.maxClients, seat: seat) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):

@@ -97,6 +97,13 @@ struct WebSocketSession: Sendable {
             return
         }
         let ending = await receive(driver, iterator: &iterator)
+        if let window = registration.options.reconnectionWindow, !ending.wasClean, ending.code == CloseCode.abnormal, !connection.isDropped {
+            // The peer vanished: its place is kept (and the room in memory) for the window.
+            let keeper = registry.checkOut(registration, name: roomName)
+            let registry = self.registry
+            await driver.drop(code: ending.code, reason: ending.reason, window: window) { registry.checkIn(keeper) }
+            return
+        }
         await driver.close(code: ending.code, reason: ending.reason, wasClean: ending.wasClean)
     }
 
