@@ -9,6 +9,7 @@ struct TypedMessageTests {
         try await PartyTestServer.withServer({ app in
             try app.register(StrictBoard.self, as: "strict")
             try app.register(LenientBoard.self, as: "lenient")
+            try app.register(ReadmeBoard.self, as: "board")
         }, body)
     }
 
@@ -56,6 +57,17 @@ struct TypedMessageTests {
             #expect(answer["error"]?.stringValue?.hasPrefix("message does not decode as BoardMessage") == true)
             try await socket.send(text: #"{"say":{"text":"ok"}}"#)
             #expect(try update(try await socket.nextText()).detail == "ok")
+        }
+    }
+
+    @Test("the README's Board answers a move to everyone and a malformed message with an error")
+    func readmeBoard() async throws {
+        try await withBoards { server in
+            let socket = try await server.webSocket("/parties/board/game")
+            try await socket.send(text: #"{"move":{"from":"e2","to":"e4"}}"#)
+            #expect(try await socket.nextText() == #"{"detail":"e2-e4","kind":"move"}"#)
+            try await socket.send(text: #"{"fly":{}}"#)
+            #expect(try JSONValue.parse(try await socket.nextText())["status"] == 400)
         }
     }
 }

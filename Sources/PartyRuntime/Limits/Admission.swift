@@ -68,7 +68,12 @@ package final class Admission: Sendable {
         let refusal = state.withLock { state -> AdmissionRefusal? in
             let count = state.roomConnections[key, default: 0]
             guard count < limit else { return .roomFull(limit: limit) }
-            var seats = state.seats[key] ?? RoomSeats()
+            // Most rooms have no lock, reservation or metadata: no entry to read or write back.
+            guard var seats = state.seats[key] else {
+                if let maxClients, count >= maxClients { return .roomLocked(full: true) }
+                state.roomConnections[key] = count + 1
+                return nil
+            }
             seats.dropExpired(now: now)
             defer { state.seats[key] = seats.isEmpty ? nil : seats }
             if let seat, seats.reservations.removeValue(forKey: seat) != nil {

@@ -61,3 +61,19 @@ enum BoardRules {
         }
     }
 }
+
+/// The `Board` of README.md's "Typed messages", kept here so it keeps compiling and working.
+actor ReadmeBoard: TypedServer {
+    enum ClientMessage: Decodable, Sendable { case move(from: String, to: String), say(text: String) }
+    struct ServerMessage: Encodable, Sendable { var kind: String, detail: String }
+    static var malformedMessages: MalformedMessagePolicy { .reply }   // default .close
+    let room: Room
+    init(room: Room) { self.room = room }
+
+    func onMessage(_ connection: Connection, _ message: ClientMessage) async throws {
+        switch message {   // {"move":{"from":"e2","to":"e4"}}
+        case .move(let from, let to): try broadcast(ServerMessage(kind: "move", detail: "\(from)-\(to)"), in: room)
+        case .say(let text): try send(ServerMessage(kind: "said", detail: text), to: connection)
+        }
+    }
+}
