@@ -39,38 +39,21 @@ package struct ConnectionDriver: Sendable {
         defer { slot.release(hold) }
         let instance = hold.instance
         var registered = false
-        let returning: Connection?
-        if let earlier = slot.room.dropped.take(connection.id) {
-            // The same client, back within its reconnection window.
-            earlier.release()
-            returning = earlier.connection
-        } else if slot.registration.options.reconnectionWindow != nil, let stale = slot.room.connection(id: connection.id), stale !== connection {
-            // The same client again before its old connection was seen to drop (a network blip):
-            // it takes the old one's place, which is cut without onClose.
-            stale.drop()
-            returning = stale
-        } else {
-            returning = nil
-        }
-        if let returning {
-            do {
-                try connection.adopt(returning)
-                slot.room.add(connection)
-                slot.room.services.metrics.connections.increment()
-                registered = true
-                try await instance.onReconnect(connection, context)
-            } catch {
-                await fail(instance, error)
-            }
-            return registered
-        }
+        let returning = returningConnection()
         do {
-            let tags = try await instance.getConnectionTags(connection, context)
-            try connection.setTags(tags)
+            if let returning {
+                try connection.adopt(returning)
+            } else {
+                try connection.setTags(try await instance.getConnectionTags(connection, context))
+            }
             slot.room.add(connection)
             slot.room.services.metrics.connections.increment()
             registered = true
-            try await instance.onConnect(connection, context)
+            if returning != nil {
+                try await instance.onReconnect(connection, context)
+            } else {
+                try await instance.onConnect(connection, context)
+            }
         } catch {
             await fail(instance, error)
         }
@@ -79,6 +62,21 @@ package struct ConnectionDriver: Sendable {
             connection.close(code: closing.code, reason: closing.reason)
         }
         return registered
+    }
+
+    /// The earlier connection of the same client whose place this one takes, if any: one held
+    /// since it dropped (within the reconnection window), or, with a window, one still open that
+    /// was not yet seen to drop (a network blip), which is cut without `onClose`.
+    private func returningConnection() -> Connection? {
+        if let earlier = slot.room.dropped.take(connection.id) {
+            earlier.release()
+            return earlier.connection
+        }
+        guard slot.registration.options.reconnectionWindow != nil, let stale = slot.room.connection(id: connection.id), stale !== connection else {
+            return nil
+        }
+        stale.drop()
+        return stale
     }
 
     /// Delivers a message to `onMessage` (dropped once the connection is closing). The server's
