@@ -37,6 +37,15 @@ struct ControlInspectorTests {
                     $0.status == "terminated" && $0.text.contains("external")
                 }
 
+                // Terminated hard through the API: the page says so.
+                let hardOne = try await server.connect(["server": "session", "spawn": [:]])
+                let hardName = try #require(hardOne["name"]?.stringValue)
+                try await waitForRow(on: page, "session/\(hardName)", "the second room, ready") { $0.status == "ready" }
+                _ = try await server.control("POST", "/rooms/session/\(hardName)/terminate", json: ["hard": true])
+                try await waitForRow(on: page, "session/\(hardName)", "the hard-terminated room as terminated (hard)") {
+                    $0.status == "terminated" && $0.text.contains("external (hard)")
+                }
+
                 // Terminated from the page: the operator's button closes the room's connection.
                 let clicked = try await page.evaluate("""
                     (() => {

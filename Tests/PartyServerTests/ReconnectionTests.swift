@@ -1,6 +1,7 @@
 import Foundation
 import PartyServer
 import PartyServerTesting
+@testable import PartyRuntime
 import Testing
 
 @Suite("Reconnection window")
@@ -8,7 +9,10 @@ struct ReconnectionTests {
     private func withSeats(clock: ManualClock, _ body: (PartyTestServer) async throws -> Void) async throws {
         var configuration = PartyConfiguration()
         configuration.clock = clock
-        let server = try await PartyTestServer.start(configuration: configuration) { try $0.register(SeatedRoom.self, as: "seated") }
+        let server = try await PartyTestServer.start(configuration: configuration) { app in
+            try app.register(SeatedRoom.self, as: "seated")
+            try app.register(SoloSeat.self, as: "solo")
+        }
         try await server.shuttingDown(after: body)
     }
 
@@ -69,6 +73,32 @@ struct ReconnectionTests {
             try await second.close()
             try await waitUntil("the clean close ran onClose") { Recorder.shared.events(room).contains("close carl 1000") }
             #expect(Recorder.shared.events(room) == ["connect carl", "reconnect carl", "close carl 1000"])
+        }
+    }
+
+    @Test("a dropped client keeps its seat for the window: another client is refused, the dropped one gets back in, and the seat frees when it leaves")
+    func seatKept() async throws {
+        let clock = ManualClock()
+        try await withSeats(clock: clock) { server in
+            let room = "solo-\(UUID().uuidString.prefix(8))"
+            let raw = try await RawWebSocket.open(port: server.port, path: "/parties/solo/\(room)?_pk=dee")
+            _ = try await raw.waitForFrame("the greeting") { $0.opcode == WireFrame.text }
+            raw.connection.resetAndClose()
+            let key = RoomKey(server: "solo", name: room)
+            try await waitUntil("the drop was seen and the seat is held") {
+                let counts = try server.admission.counts
+                return counts.roomConnections[key] == nil && counts.seats[key]?.reservations.keys.contains("dropped:dee") == true
+            }
+            // The only seat is held for dee: another client is refused.
+            let refused = await #expect(throws: TestWebSocketError.self) {
+                _ = try await TestWebSocket.connect(port: server.port, path: "/parties/solo/\(room)?_pk=eve")
+            }
+            if case .upgradeRejected(let status, _, _)? = refused { #expect(status == 503) }
+            let back = try await server.webSocket("/parties/solo/\(room)?_pk=dee")
+            #expect(try await back.nextText() == "welcome back dee")
+            try await back.close()
+            // Once the client left for good, the seat is free.
+            try await waitUntil("the seat freed") { (try? await TestWebSocket.connect(port: server.port, path: "/parties/solo/\(room)?_pk=eve")) != nil }
         }
     }
 }

@@ -44,3 +44,18 @@ actor SeatedRoom: Server {
         "score=\(connection.state(as: Int.self).map(String.init) ?? "-") tags=\(connection.tags.joined(separator: ","))"
     }
 }
+
+/// A one-seat room with a reconnection window: a dropped client keeps the only seat.
+actor SoloSeat: Server {
+    static var options: ServerOptions { ServerOptions(maxClients: 1, reconnectionWindow: .seconds(30)) }
+
+    init(room: Room) {}
+
+    func onConnect(_ connection: Connection, _ context: ConnectionContext) async throws {
+        connection.send(text: "hello \(connection.id)")
+    }
+
+    func onReconnect(_ connection: Connection, _ context: ConnectionContext) async throws {
+        connection.send(text: "welcome back \(connection.id)")
+    }
+}
