@@ -96,7 +96,12 @@ struct ReconnectionTests {
             if case .upgradeRejected(let status, _, _)? = refused { #expect(status == 503) }
             let back = try await server.webSocket("/parties/solo/\(room)?_pk=dee")
             #expect(try await back.nextText() == "welcome back dee")
-            try await back.close()
+            // The same client again while its connection is open (a blip not noticed yet): it takes
+            // its own seat over, the room being full or not.
+            let again = try await server.webSocket("/parties/solo/\(room)?_pk=dee")
+            #expect(try await again.nextText() == "welcome back dee")
+            #expect(try await back.next() == .disconnected)
+            try await again.close()
             // Once the client left for good, the seat is free.
             try await waitUntil("the seat freed") { (try? await TestWebSocket.connect(port: server.port, path: "/parties/solo/\(room)?_pk=eve")) != nil }
         }

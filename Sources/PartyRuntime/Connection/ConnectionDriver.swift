@@ -114,8 +114,9 @@ package struct ConnectionDriver: Sendable {
         slot.room.services.metrics.connections.decrement()
         let services = slot.room.services
         let deadline = services.clock.now.addingTimeInterval(window.timeInterval)
-        let generation = slot.room.dropped.hold(connection, code: code, reason: reason, release: release)
+        // The seat first: a client back before the hold is recorded then finds both.
         services.admission.holdSeat(slot.room.key, id: Self.seat(for: connection.id), until: deadline)
+        let generation = slot.room.dropped.hold(connection, code: code, reason: reason, release: release)
         services.dropTimers.schedule(DropTimer(room: slot.room.key, id: connection.id, generation: generation), at: deadline)
         do {
             let hold = try await slot.acquire()

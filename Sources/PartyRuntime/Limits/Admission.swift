@@ -63,20 +63,24 @@ package final class Admission: Sendable {
     /// `maxConnectionsPerRoom`, is locked, or has no free seat under `maxClients` (seats held
     /// for reservations count). A live reservation `seat` of this room is used up instead, and
     /// admits over the lock and the seat count (its seat was held for it).
-    package func reserveRoomConnection(_ key: RoomKey, maxClients: Int?, seat: String?, now: Date) -> Result<AdmissionTicket, AdmissionRefusal> {
+    /// `replacing`: the client replaces its own open connection (a reconnection window's
+    /// takeover), so it needs no free seat either.
+    package func reserveRoomConnection(
+        _ key: RoomKey, maxClients: Int?, seat: String?, now: Date, replacing: Bool = false
+    ) -> Result<AdmissionTicket, AdmissionRefusal> {
         let limit = limits.maxConnectionsPerRoom
         let refusal = state.withLock { state -> AdmissionRefusal? in
             let count = state.roomConnections[key, default: 0]
             guard count < limit else { return .roomFull(limit: limit) }
             // Most rooms have no lock, reservation or metadata: no entry to read or write back.
             guard var seats = state.seats[key] else {
-                if let maxClients, count >= maxClients { return .roomLocked(full: true) }
+                if !replacing, let maxClients, count >= maxClients { return .roomLocked(full: true) }
                 state.roomConnections[key] = count + 1
                 return nil
             }
             seats.dropExpired(now: now)
             defer { state.seats[key] = seats.isEmpty ? nil : seats }
-            if let seat, seats.reservations.removeValue(forKey: seat) != nil {
+            if let seat, seats.reservations.removeValue(forKey: seat) != nil || replacing {
                 state.roomConnections[key] = count + 1
                 return nil
             }

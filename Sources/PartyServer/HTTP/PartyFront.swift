@@ -124,9 +124,12 @@ struct PartyFront: Sendable {
             return .reject(.error(.internalServerError, "onBeforeConnect failed"))
         }
         let ticket: AdmissionTicket
-        // A client back from a drop takes the seat its dropped connection kept.
-        let seat = routed.request.queryValue("seat") ?? (routed.registration.options.reconnectionWindow != nil ? ConnectionDriver.seat(for: connectionID) : nil)
-        switch admit(key, maxClients: routed.registration.options.maxClients, seat: seat) {
+        // A client back from a drop takes the seat its dropped connection kept; one whose old
+        // connection still looks open takes that one's place.
+        let window = routed.registration.options.reconnectionWindow != nil
+        let seat = routed.request.queryValue("seat") ?? (window ? ConnectionDriver.seat(for: connectionID) : nil)
+        let replaces = window && registry.existingSlot(key)?.room.connection(id: connectionID) != nil
+        switch admit(key, maxClients: routed.registration.options.maxClients, seat: seat, replaces: replaces) {
         case .success(let admitted):
             ticket = admitted
         case .failure(let refusal):
