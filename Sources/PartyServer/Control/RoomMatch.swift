@@ -40,18 +40,22 @@ extension RoomControl {
         let clock = registry.services.clock
         let maxClients = registration.options.maxClients
         let hold = registration.options.seatReservationTime.timeInterval
-        let candidates = try list(server: server, limit: 100_000).filter { !$0.status.status.isEnding }.compactMap { summary -> (RoomKey, Int)? in
-            let key = RoomKey(server: server, name: summary.status.name)
+        let directory = try directory()
+        let candidates = directory.list(server: server, status: nil, limit: .max).compactMap { entry -> (key: RoomKey, taken: Int)? in
+            guard !entry.event.status.isEnding else { return nil }
+            let key = RoomKey(server: server, name: entry.event.name)
             let seats = admission.seats(key, maxClients: maxClients, now: clock.now)
             guard !seats.locked, Self.matches(seats.metadata, filter) else { return nil }
             return (key, seats.clients + seats.reserved)
         }
-        for (key, _) in candidates.sorted(by: { ($1.1, $0.0.name) < ($0.1, $1.0.name) }) {
+        // Fullest first (rooms fill up before new ones open), then by name.
+        let ordered = candidates.sorted { $0.taken != $1.taken ? $0.taken > $1.taken : $0.key.name < $1.key.name }
+        for (key, _) in ordered {
             let now = clock.now
             guard let seat = admission.reserveSeat(key, maxClients: maxClients, now: now, expiry: now.addingTimeInterval(hold)) else { continue }
-            let status = try directory().status(key)?.status ?? .ready
+            let status = directory.status(key)?.status ?? .ready
             let token = try await user.asyncMap { user throws(ControlError) in
-                try await directory().tokens.sign(server: server, name: key.name, user: user, auth: auth)
+                try await directory.tokens.sign(server: server, name: key.name, user: user, auth: auth)
             }
             let room = RoomConnectResult(server: server, name: key.name, spawned: false, status: status, key: nil, token: token)
             return RoomMatch(room: room, seat: seat, seatExpiresAt: now.addingTimeInterval(hold))

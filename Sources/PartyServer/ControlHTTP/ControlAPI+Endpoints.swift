@@ -30,8 +30,7 @@ extension ControlAPI {
     /// `POST /match`: a room with a free seat (or a new one) and the seat reserved in it.
     func match(body: ByteBuffer, authority: String?) async throws(ControlError) -> Response {
         let request = try Self.decode(ControlJSON.MatchBody.self, body)
-        let metadata = try request.metadata.map { (value) throws(ControlError) in try JSONPayload(encoding: value) }
-        let found = try await rooms.match(server: try serverType(request.server), metadata: metadata, user: request.user, auth: request.auth)
+        let found = try await rooms.match(server: try serverType(request.server), metadata: request.metadata, user: request.user, auth: request.auth)
         var answer = connectAnswer(found.room, authority: authority)
         answer.url += "?seat=\(found.seat)"
         return Self.json(ControlJSON.MatchAnswer(room: answer, seat: found.seat, seatExpiresAt: ControlJSON.timestamp(found.seatExpiresAt)))

@@ -98,8 +98,8 @@ enum ControlJSON {
     /// `POST /match` body.
     struct MatchBody: Decodable {
         var server: String?
-        /// Fields the room's metadata must have.
-        var metadata: AnyJSON?
+        /// Fields the room's metadata must have (a JSON object).
+        var metadata: JSONPayload?
         var user: String?
         var auth: JSONPayload?
     }
@@ -167,6 +167,7 @@ enum ControlJSON {
 
     /// A status, as `GET …/status` answers and each status stream event carries.
     struct Status: Encodable {
+        var backendID: String
         var server: String
         var name: String
         var status: RoomStatus
@@ -183,6 +184,7 @@ enum ControlJSON {
         }
 
         init(_ event: RoomStatusEvent) {
+            backendID = "\(event.server)/\(event.name)"
             server = event.server
             name = event.name
             status = event.status
@@ -191,19 +193,6 @@ enum ControlJSON {
             terminationKind = event.terminationKind
             exitError = event.exitError
             hibernated = event.hibernated
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode("\(server)/\(name)", forKey: .backendID)
-            try container.encode(server, forKey: .server)
-            try container.encode(name, forKey: .name)
-            try container.encode(status, forKey: .status)
-            try container.encode(time, forKey: .time)
-            try container.encode(hibernated, forKey: .hibernated)
-            try container.encodeIfPresent(terminationReason, forKey: .terminationReason)
-            try container.encodeIfPresent(terminationKind, forKey: .terminationKind)
-            try container.encodeIfPresent(exitError, forKey: .exitError)
         }
     }
 

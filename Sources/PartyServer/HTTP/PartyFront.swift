@@ -64,11 +64,12 @@ struct PartyFront: Sendable {
 
     /// The client address of a request from `peer` (see `TrustedProxies`).
     func clientAddress(peer: String?, headers: HTTPFields) -> String? {
-        guard peer != nil else { return nil }
+        // Without a trusted proxy in front, no header is read (the usual case, per connection).
+        guard let peer, trustedProxies.trusts(peer) else { return peer }
         let forwarded = headers[values: Self.forwarded]
         let forwardedFor = headers[values: Self.forwardedFor]
         return trustedProxies.clientAddress(
-            peer: peer, forwarded: forwarded.isEmpty ? nil : forwarded.joined(separator: ","),
+            proxy: peer, forwarded: forwarded.isEmpty ? nil : forwarded.joined(separator: ","),
             forwardedFor: forwardedFor.isEmpty ? nil : forwardedFor.joined(separator: ",")
         )
     }

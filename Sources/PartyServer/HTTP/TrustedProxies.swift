@@ -47,9 +47,8 @@ struct TrustedProxies: Sendable {
         return ranges.contains { $0.contains(bytes) }
     }
 
-    /// The client address of a request from `peer` with `headers`.
-    func clientAddress(peer: String?, forwarded: String?, forwardedFor: String?) -> String? {
-        guard let peer, trusts(peer) else { return peer }
+    /// The client address of a request from `proxy` (a trusted one) with these forwarding headers.
+    func clientAddress(proxy peer: String, forwarded: String?, forwardedFor: String?) -> String {
         let chain = forwarded.map(Self.forwardedFor) ?? forwardedFor.map { $0.split(separator: ",").map { Self.bare($0) } } ?? []
         guard !chain.isEmpty else { return peer }
         // Nearest first: the last address was added by the proxy closest to this server.
