@@ -109,12 +109,18 @@ public final class PartyApplication: Service, Sendable {
             )
         }
         let directory = RoomDirectory(configuration: configuration.control, clock: configuration.clock, engine: engine, tokenKeys: tokenKeys, logger: logger)
+        var authenticator: JWTAuthenticator?
+        if let jwt = configuration.jwt {
+            guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
+            authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
+        }
         let services = RoomServices(
             engine: engine, clock: configuration.clock, metrics: metrics, alarms: configuration.alarms, logger: logger,
             limits: limits, activations: directory,
             sharedEncodingMinimumSize: configuration.compression?.minimumSize ?? .max,
             ownership: cluster?.ownership ?? LocalOwnership(),
-            environment: configuration.env.merging(configuration.secrets.values) { _, secret in secret }
+            environment: configuration.env.merging(configuration.secrets.values) { _, secret in secret },
+            tokenVerifier: authenticator
         )
         let registry = RoomRegistry(registrations: registrations, services: services, logger: logger)
         // Calls to rooms other nodes own go there; the registry installed the local router.
@@ -139,11 +145,6 @@ public final class PartyApplication: Service, Sendable {
             try await rooms.restore(in: edge)
         }
         let tls = try configuration.tls?.makeConfiguration()
-        var authenticator: JWTAuthenticator?
-        if let jwt = configuration.jwt {
-            guard !jwt.keys.isEmpty else { throw PartyError.noTokenKeys }
-            authenticator = await JWTAuthenticator(configuration: jwt, clock: configuration.clock)
-        }
         let front = PartyFront(
             edge: edge, configuration: configuration, demoPage: Self.loadDemoPage(), logger: logger, authenticator: authenticator,
             compression: configuration.compression.map { WebSocketCompression(settings: $0, metrics: metrics) },

@@ -28,12 +28,16 @@ package final class RoomServices: Sendable {
     package let sharedEncodingMinimumSize: Int
     /// The application's `env` and secrets, which every room's `env` starts from.
     package let environment: [String: String]
+    /// The application's token verifier, when `PartyConfiguration.jwt` is set (`Room.verifyToken`).
+    package let tokenVerifier: (any RequestAuthenticator)?
 
     package init(
         engine: StorageEngine, clock: any PartyClock, metrics: PartyMetrics, alarms: AlarmConfiguration, logger: Logger,
         limits: ServerLimits = ServerLimits(), activations: any RoomActivations = LocalActivations(),
-        sharedEncodingMinimumSize: Int = .max, ownership: any RoomOwnership = LocalOwnership(), environment: [String: String] = [:]
+        sharedEncodingMinimumSize: Int = .max, ownership: any RoomOwnership = LocalOwnership(), environment: [String: String] = [:],
+        tokenVerifier: (any RequestAuthenticator)? = nil
     ) {
+        self.tokenVerifier = tokenVerifier
         self.environment = environment
         self.ownership = ownership
         self.sharedEncodingMinimumSize = sharedEncodingMinimumSize

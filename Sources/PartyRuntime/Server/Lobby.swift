@@ -39,4 +39,6 @@ public struct Lobby: Sendable, Equatable {
 package protocol RequestAuthenticator: Sendable {
     /// The user the request's credentials name; a 401 `Rejection` when they are missing or invalid.
     func user(for request: Request) async throws(Rejection) -> User
+    /// The user `token` names; a 401 `Rejection` when it is invalid.
+    func user(forToken token: String) async throws(Rejection) -> User
 }

@@ -34,12 +34,19 @@ public struct ServerOptions: Sendable {
     /// `onReconnect` when it comes back, or `onClose` once the window passed. A client that
     /// closes the connection itself leaves at once. Default `nil`: no window, `onClose` at once.
     public var reconnectionWindow: Duration?
+    /// Whether clients of this type present their credentials in their first message (as Logux
+    /// clients do in `connect`) and the type checks them itself: a server whose
+    /// `JWTAuthentication.required` is set then lets WebSocket upgrades to it through without a
+    /// token (HTTP requests still need one). Default `false`.
+    public var credentialsInMessages: Bool
 
     /// Creates options; every argument has its documented default.
     public init(
         hibernate: Bool = false, hibernateAfter: Duration = .seconds(10), autoResponse: AutoResponse? = nil, inputGate: Bool = true,
-        maxClients: Int? = nil, seatReservationTime: Duration = .seconds(15), reconnectionWindow: Duration? = nil
+        maxClients: Int? = nil, seatReservationTime: Duration = .seconds(15), reconnectionWindow: Duration? = nil,
+        credentialsInMessages: Bool = false
     ) {
+        self.credentialsInMessages = credentialsInMessages
         self.reconnectionWindow = reconnectionWindow
         self.hibernate = hibernate
         self.hibernateAfter = hibernateAfter

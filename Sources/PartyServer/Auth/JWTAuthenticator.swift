@@ -113,4 +113,13 @@ extension JWTAuthenticator: RequestAuthenticator {
             throw error.rejection
         }
     }
+
+    /// The user of `token`, or a 401 `Rejection` saying what is wrong with it.
+    package func user(forToken token: String) async throws(Rejection) -> User {
+        do {
+            return try await verify(token)
+        } catch {
+            throw error.rejection
+        }
+    }
 }

@@ -115,7 +115,8 @@ struct PartyFront: Sendable {
         let request: Request
         do {
             var authenticated = routed.request
-            if let refusal = await authenticate(&authenticated, lobby: routed.lobby) { return .reject(refusal) }
+            let tokenRequired = !routed.registration.options.credentialsInMessages
+            if let refusal = await authenticate(&authenticated, lobby: routed.lobby, tokenRequired: tokenRequired) { return .reject(refusal) }
             request = try await routed.registration.beforeConnect(authenticated, routed.lobby)
         } catch let rejection as Rejection {
             logger.info("onBeforeConnect refused a connection", metadata: ["target": "\(Self.loggable(target))", "status": "\(rejection.status.code)"])
@@ -148,11 +149,12 @@ struct PartyFront: Sendable {
     /// Authenticates a room request before its before-hook: worker credentials, then the control
     /// API's rules for the room (a verified worker needs no connection token), then (when
     /// `JWTAuthentication.required` and no user is known yet) a JSON Web Token. Returns the
-    /// answer to send instead (401, or 503 for a terminating room), if any.
-    func authenticate(_ request: inout Request, lobby: Lobby) async -> Response? {
+    /// answer to send instead (401, or 503 for a terminating room), if any. `tokenRequired: false`
+    /// (a type whose clients authenticate in their messages) skips the token.
+    func authenticate(_ request: inout Request, lobby: Lobby, tokenRequired: Bool = true) async -> Response? {
         if let refusal = await authenticateWorker(&request) { return refusal }
         if let refusal = await checkControlAccess(&request, lobby: lobby, worker: request.user != nil) { return refusal }
-        guard request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
+        guard tokenRequired, request.user == nil, let authenticator, authenticator.configuration.required else { return nil }
         do {
             request.user = try await authenticator.authenticate(request)
             return nil
