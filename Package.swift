@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "PartyServer", targets: ["PartyServer"]),
         .library(name: "PartyRooms", targets: ["PartyRooms"]),
+        .library(name: "PartyLogux", targets: ["PartyLogux"]),
         .library(name: "PartyServerTesting", targets: ["PartyServerTesting"]),
         .library(name: "PartyClient", targets: ["PartyClient"]),
         .executable(name: "partyserver", targets: ["partyserver"]),
@@ -107,9 +108,20 @@ let package = Package(
             resources: [.copy("Resources/public")],
             swiftSettings: swiftSettings
         ),
+        // The Logux protocol (version 5) for `@logux/client`: a server type with a durable action
+        // log, channels and resending.
+        .target(
+            name: "PartyLogux",
+            dependencies: [
+                "PartyRuntime",
+                "PartyServer",
+                .product(name: "OrderedCollections", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PartyRooms",
-            dependencies: ["PartyServer"],
+            dependencies: ["PartyServer", "PartyLogux"],
             path: "Rooms",
             swiftSettings: swiftSettings
         ),
@@ -209,6 +221,7 @@ let package = Package(
                 "PartyCluster",
                 "PartyServer",
                 "PartyRooms",
+                "PartyLogux",
                 "PartyServerTesting",
                 "PartyClient",
                 .product(name: "NIOCore", package: "swift-nio"),
