@@ -23,7 +23,8 @@ extension LoguxServer {
     /// when you override it.
     public func loguxReceive(_ connection: Connection, _ message: Message) async throws {
         try await loguxStart()
-        guard var session = connection.state(as: LoguxSession.self) else { return }
+        // A type whose own onConnect did not call loguxConnect still gets a session.
+        var session = connection.state(as: LoguxSession.self) ?? LoguxSession()
         guard let text = message.text else {
             connection.send(text: LoguxMessage.error("wrong-format", .string("a binary frame; Logux messages are JSON text")))
             return
@@ -72,8 +73,11 @@ extension LoguxServer {
     /// Records where the node of `connection` stopped, so the log knows what it still needs.
     /// Call it from `onClose` when you override it.
     public func loguxClose(_ connection: Connection) async throws {
+        try await loguxStart()
         guard let session = connection.state(as: LoguxSession.self), let node = session.node else { return }
-        guard var record = logux.nodes[node] else { return }
+        // After a hibernation the closing connection may not be among those whose nodes came back.
+        var record = logux.nodes[node] ?? LoguxNodeRecord()
+        if logux.nodes[node] == nil, let stored = try await log.record(node) { record = stored }
         record.position = max(record.position, position(of: connection, node: node))
         logux.progress[connection.id] = nil
         record.seen = nowMilliseconds
