@@ -23,6 +23,9 @@ enum LoguxMessage {
 
     /// Reads `text`.
     static func parse(_ text: String) throws(Failure) -> LoguxMessage {
+        // Every client answers every `sync` with `synced`: read the common compact form directly.
+        if let position = shortNumber(after: "[\"synced\",", in: text) { return .synced(position) }
+        if let position = shortNumber(after: "[\"ping\",", in: text) { return .ping(position) }
         guard case .array(let items)? = LoguxJSON.parse(text), let name = items.first?.string else { throw .wrongFormat }
         switch name {
         case "connect":
@@ -66,6 +69,20 @@ enum LoguxMessage {
         default:
             throw .unknownMessage(name)
         }
+    }
+
+    /// The number in `text` when it is exactly `prefix`, 1–15 digits and `]`.
+    private static func shortNumber(after prefix: String, in text: String) -> Int64? {
+        let utf8 = text.utf8
+        guard utf8.count > prefix.utf8.count + 1, utf8.count <= prefix.utf8.count + 16, utf8.last == UInt8(ascii: "]"),
+            utf8.starts(with: prefix.utf8)
+        else { return nil }
+        var value: Int64 = 0
+        for byte in utf8.dropFirst(prefix.utf8.count).dropLast() {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        return value
     }
 
     // MARK: Writing

@@ -14,6 +14,11 @@ public struct LoguxNodeID: Sendable, Hashable, Codable, CustomStringConvertible 
         self.rawValue = rawValue
     }
 
+    /// Wraps an id that was checked before (a session's node).
+    init(trusted rawValue: String) {
+        self.rawValue = rawValue
+    }
+
     /// The user part: everything before the first `:` (the whole id when there is none).
     public var userId: String {
         guard let colon = rawValue.firstIndex(of: ":") else { return rawValue }

@@ -46,17 +46,18 @@ extension LoguxServer {
         return meta
     }
 
-    /// Sends `entry` to every connected node it is addressed to.
+    /// Sends `entry` to every connected node it is addressed to (its JSON and id are prepared
+    /// once; each connection's frame only shifts the id and time from its base).
     func deliver(_ entry: LoguxEntry) {
         guard entry.meta.channels != nil || entry.meta.users != nil || entry.meta.clients != nil || entry.meta.nodes != nil else { return }
         let creator = entry.meta.node
-        var actionText: String?
+        var outgoing: [LoguxOutgoing] = []
         for connection in room.connections() {
             guard let session = connection.state(as: LoguxSession.self), let node = session.node, node != creator,
-                let nodeID = LoguxNodeID(node), isAddressed(entry.meta, to: nodeID, record: logux.nodes[node])
+                isAddressed(entry.meta, to: LoguxNodeID(trusted: node), record: logux.nodes[node])
             else { continue }
-            if actionText == nil { actionText = LoguxJSON.text(.object(entry.action)) }
-            connection.send(text: syncMessage([(entry.meta, actionText!)], added: entry.meta.added, session: session))
+            if outgoing.isEmpty { outgoing = [LoguxOutgoing(entry)] }
+            connection.send(text: syncMessage(outgoing, added: entry.meta.added, session: session))
             logux.progress[connection.id, default: LoguxProgress(synced: 0, sent: 0)].sent = entry.meta.added
         }
     }
@@ -75,19 +76,19 @@ extension LoguxServer {
     }
 
     /// `["sync", added, action, meta, …]` for `session`, ids and times shifted from its base.
-    func syncMessage(_ entries: [(LoguxMeta, String)], added: Int64, session: LoguxSession) -> String {
+    func syncMessage(_ entries: [LoguxOutgoing], added: Int64, session: LoguxSession) -> String {
         var output = "[\"sync\",\(added)"
-        for (meta, actionText) in entries {
+        for entry in entries {
             output += ","
-            output += actionText
+            output += entry.actionText
             output += ",{\"id\":"
-            if let id = LoguxActionID(text: meta.id) {
+            if let id = entry.id {
                 id.writeWire(base: session.base, local: logux.serverNode, into: &output)
             } else {
-                LoguxJSON.write(string: meta.id, into: &output)
+                LoguxJSON.write(string: entry.meta.id, into: &output)
             }
-            output += ",\"time\":\(meta.time - session.base)"
-            if let subprotocol = meta.subprotocol { output += ",\"subprotocol\":\(subprotocol)" }
+            output += ",\"time\":\(entry.meta.time - session.base)"
+            if let subprotocol = entry.meta.subprotocol { output += ",\"subprotocol\":\(subprotocol)" }
             output += "}"
         }
         return output + "]"
@@ -96,27 +97,41 @@ extension LoguxServer {
     /// Sends `connection` every action after position `since` addressed to its node, in `sync`
     /// messages of at most `maxActionsPerSync` actions.
     func resend(to connection: Connection, since: Int64) async throws {
-        guard let session = connection.state(as: LoguxSession.self), let node = session.node, let nodeID = LoguxNodeID(node) else { return }
+        guard let session = connection.state(as: LoguxSession.self), let node = session.node else { return }
+        let nodeID = LoguxNodeID(trusted: node)
         let record = logux.nodes[node]
         let batch = max(1, Self.loguxOptions.maxActionsPerSync)
         var after = max(0, since)
-        var pending: [(LoguxMeta, String)] = []
+        var pending: [LoguxOutgoing] = []
         while after < logux.lastAdded {
             let page = try await log.entries(after: after, limit: 1000)
             guard let last = page.last else { break }
             after = last.meta.added
             for entry in page where entry.meta.node != node && isAddressed(entry.meta, to: nodeID, record: record) {
-                pending.append((entry.meta, LoguxJSON.text(.object(entry.action))))
+                pending.append(LoguxOutgoing(entry))
                 if pending.count == batch {
-                    connection.send(text: syncMessage(pending, added: pending[pending.count - 1].0.added, session: session))
-                    logux.progress[connection.id, default: LoguxProgress(synced: since, sent: since)].sent = pending[pending.count - 1].0.added
+                    connection.send(text: syncMessage(pending, added: pending[pending.count - 1].meta.added, session: session))
+                    logux.progress[connection.id, default: LoguxProgress(synced: since, sent: since)].sent = pending[pending.count - 1].meta.added
                     pending.removeAll(keepingCapacity: true)
                 }
             }
         }
         if let newest = pending.last {
-            connection.send(text: syncMessage(pending, added: newest.0.added, session: session))
-            logux.progress[connection.id, default: LoguxProgress(synced: since, sent: since)].sent = newest.0.added
+            connection.send(text: syncMessage(pending, added: newest.meta.added, session: session))
+            logux.progress[connection.id, default: LoguxProgress(synced: since, sent: since)].sent = newest.meta.added
         }
+    }
+}
+
+/// An action on its way out: its JSON text and parsed id, made once for every recipient.
+struct LoguxOutgoing {
+    let meta: LoguxMeta
+    let id: LoguxActionID?
+    let actionText: String
+
+    init(_ entry: LoguxEntry) {
+        meta = entry.meta
+        id = LoguxActionID(text: entry.meta.id)
+        actionText = LoguxJSON.text(.object(entry.action))
     }
 }
