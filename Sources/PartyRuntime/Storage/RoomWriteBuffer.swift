@@ -104,7 +104,8 @@ final class RoomWriteBuffer: Sendable {
     func write(_ changes: some Sequence<RoomWriteBatch.Change>, confirmed: Bool) throws(StorageError) -> UInt64 {
         let batch = try state.withLock { (state) throws(StorageError) -> UInt64 in
             if let failure = state.failure { throw .roomReset(failure.description) }
-            var open = state.open ?? state.openBatch()
+            // Taken out of the state, so recording does not copy the batch's writes.
+            var open = state.open.take() ?? state.openBatch()
             for change in changes {
                 open.record(change)
                 switch change {
