@@ -69,8 +69,10 @@ struct LoguxLog {
         try await storage.get(Self.nodeKey(node), as: LoguxNodeRecord.self)
     }
 
-    func save(_ record: LoguxNodeRecord, for node: String) async throws(StorageError) {
-        try await storage.put(Self.nodeKey(node), record)
+    /// Stores a node's record; `confirmed: false` lets the room's output go on before it is
+    /// durable.
+    func save(_ record: LoguxNodeRecord, for node: String, confirmed: Bool = true) async throws(StorageError) {
+        try await storage.put(Self.nodeKey(node), record, allowUnconfirmed: !confirmed)
     }
 
     /// Every node's record, by node id.

@@ -136,7 +136,8 @@ extension LoguxServer {
         if logux.nodes[node.rawValue] == nil, let stored = try await log.record(node.rawValue) { record = stored }
         record.seen = session.base
         logux.nodes[node.rawValue] = record
-        try await log.save(record, for: node.rawValue)
+        // When a node was last seen need not hold back `connected` and the resend.
+        try await log.save(record, for: node.rawValue, confirmed: false)
         try connection.setState(session)
         connection.send(text: LoguxMessage.connected(node: logux.serverNode, start: start, end: session.base, subprotocol: Self.loguxOptions.subprotocol))
         try await resend(to: connection, since: synced)
