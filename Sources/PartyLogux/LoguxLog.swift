@@ -57,7 +57,7 @@ struct LoguxLog {
     func remove(_ entry: LoguxEntry) async throws(StorageError) {
         var keys = [Self.entryKey(entry.meta.added), Self.idKey(entry.meta.id)]
         for channel in entry.meta.channels ?? [] { keys.append(Self.channelPrefix(channel) + Self.padded(entry.meta.added)) }
-        try await storage.delete(keys)
+        try await storage.deleteUncounted(keys)
     }
 
     /// The positions of a channel's actions, oldest first, at most `limit`.

@@ -124,6 +124,15 @@ public final class RoomStorage: Sendable {
         return existing
     }
 
+    /// Removes `keys` atomically without reading them first (`delete(_:)` reads them to count
+    /// the ones that existed), for callers that remove many keys and do not need the count.
+    nonisolated(nonsending) package func deleteUncounted(_ keys: [String], allowUnconfirmed: Bool = false) async throws(StorageError) {
+        var keyBytes: [Data] = []
+        keyBytes.reserveCapacity(keys.count)
+        for key in keys { keyBytes.append(try codec.key(key)) }
+        try await write(keyBytes.map { .delete($0) }, confirmed: !allowUnconfirmed)
+    }
+
     /// Removes every key of this room; the room's alarm and snapshot stay.
     nonisolated(nonsending) public func deleteAll(allowUnconfirmed: Bool = false) async throws(StorageError) {
         try await write(CollectionOfOne(.deleteAll), confirmed: !allowUnconfirmed)
