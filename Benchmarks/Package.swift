@@ -29,7 +29,7 @@ let package = Package(
         .package(name: "partyserver", path: ".."),
     ],
     targets: [
-        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`.
+        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`, `logux`.
         .executableTarget(
             name: "loadgen",
             dependencies: [
@@ -52,12 +52,14 @@ let package = Package(
             path: "baselines/hummingbird",
             swiftSettings: swiftSettings
         ),
-        // PartyServer with a hibernating room of configurable state: the durable-rooms benchmarks' server.
+        // PartyServer with a hibernating room of configurable state (the durable-rooms benchmarks'
+        // server) and a Logux room that keeps a long log (the Logux benchmarks' resend scenario).
         .executableTarget(
             name: "durable-bench-server",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PartyServer", package: "partyserver"),
+                .product(name: "PartyLogux", package: "partyserver"),
                 "HeapInfo",
             ],
             path: "durable-server",

@@ -5,7 +5,8 @@ import Synchronization
 
 /// The server of the durable-rooms benchmarks (`Benchmarks/run-durable`): PartyServer with
 /// `StateRoom` at `/parties/state/NAME` (hibernating, a state of `--state-bytes` kept through a
-/// JSON snapshot, replies `MESSAGE|N`) and `MemoryProbe` at `/parties/memory/probe`.
+/// JSON snapshot, replies `MESSAGE|N`), `MemoryProbe` at `/parties/memory/probe`, and the Logux
+/// room `LoguxBench` at `/parties/logux-bench/NAME` (the Logux resend benchmark).
 ///
 /// Prints only `listening on http://HOST:PORT` on stdout once bound (errors go to the log,
 /// level error); stops gracefully on SIGTERM or SIGINT.
@@ -31,6 +32,9 @@ struct DurableBenchServer: AsyncParsableCommand {
     @Option(name: .customLong("hibernate-after-ms"), help: "Idle milliseconds before a room hibernates.")
     var hibernateAfterMs = 100
 
+    @Option(name: .customLong("logux-max-actions-per-sync"), help: "The most actions one Logux sync carries in the logux-bench room.")
+    var loguxMaxActionsPerSync = 1000
+
     /// Rejects values the benchmark cannot use.
     func validate() throws {
         guard host == "::1" || host == "localhost" || host.hasPrefix("127.") else {
@@ -40,11 +44,13 @@ struct DurableBenchServer: AsyncParsableCommand {
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
         guard (0...(1 << 20)).contains(stateBytes) else { throw ValidationError("--state-bytes must be between 0 and 1 MiB") }
         guard hibernateAfterMs >= 1 else { throw ValidationError("--hibernate-after-ms must be at least 1") }
+        guard loguxMaxActionsPerSync >= 1 else { throw ValidationError("--logux-max-actions-per-sync must be at least 1") }
     }
 
     /// Registers the rooms and serves until SIGTERM or SIGINT.
     func run() async throws {
         StateRoom.stateBytes.store(stateBytes, ordering: .relaxed)
+        LoguxBench.maxActionsPerSync.store(loguxMaxActionsPerSync, ordering: .relaxed)
         var logger = Logger(label: "durable-bench-server")
         logger.logLevel = .error
         var configuration = PartyConfiguration(host: host, port: port, dataDirectory: dataDir, serveDemoPage: false)
@@ -58,6 +64,7 @@ struct DurableBenchServer: AsyncParsableCommand {
         let options = ServerOptions(hibernate: true, hibernateAfter: .milliseconds(hibernateAfterMs))
         try app.register(StateRoom.self, as: "state", options: options)
         try app.register(MemoryProbe.self, as: "memory")
+        try app.register(LoguxBench.self, as: "logux-bench")
         try await app.runService()
     }
 }
