@@ -235,29 +235,12 @@ struct Fanout: AsyncParsableCommand {
     private func waitForPhase(_ future: EventLoopFuture<Void>, deadline: NIODeadline, states: [LoopState]) async -> Result<Void, RunFailure> {
         // A slow paced sender is not a stall.
         let stallLimit = max(stallTimeout, rate.map { 3 / $0 } ?? 0)
-        var lastProgress = -1
-        var lastChange = monotonicNanoseconds()
-        while true {
-            let slice = min(deadline, NIODeadline.now() + .milliseconds(250))
-            switch await future.wait(until: slice) {
-            case .success:
-                return .success(())
-            case .failure(.timeout):
-                if NIODeadline.now() >= deadline { return .failure(.timeout) }
-                var progress = 0
-                for state in states {
-                    progress += (try? await state.loop.submit { state.progress }.get()) ?? 0
-                }
-                let now = monotonicNanoseconds()
-                if progress != lastProgress {
-                    lastProgress = progress
-                    lastChange = now
-                } else if seconds(from: lastChange, to: now) >= stallLimit {
-                    return .failure(.stalled(seconds(from: lastChange, to: now)))
-                }
-            case .failure(let failure):
-                return .failure(failure)
+        return await waitMakingProgress(future, deadline: deadline, stallSeconds: stallLimit) {
+            var progress = 0
+            for state in states {
+                progress += (try? await state.loop.submit { state.progress }.get()) ?? 0
             }
+            return progress
         }
     }
 }

@@ -51,32 +51,15 @@ struct LoguxLoopTotals: Sendable {
     }
 }
 
-/// Waits for `future` until `deadline`, failing early with `RunFailure.stalled` when no frame at
-/// all arrived on any of `states`' loops for `stallSeconds` (a lost action would otherwise only
-/// end the wait at the deadline).
+/// Waits for `future`, failing at `deadline` or when no action at all arrived on any of
+/// `states`' loops for `stallSeconds` (a lost action would otherwise only end the wait at the
+/// deadline).
 func waitMakingProgress(_ future: EventLoopFuture<Void>, deadline: NIODeadline, stallSeconds: Double, states: [LoguxLoopState]) async -> Result<Void, RunFailure> {
-    var lastProgress = -1
-    var lastChange = monotonicNanoseconds()
-    while true {
-        let slice = min(deadline, NIODeadline.now() + .milliseconds(250))
-        switch await future.wait(until: slice) {
-        case .success:
-            return .success(())
-        case .failure(.timeout):
-            if NIODeadline.now() >= deadline { return .failure(.timeout) }
-            var progress = 0
-            for state in states {
-                progress += (try? await state.loop.submit { state.progress }.get()) ?? 0
-            }
-            let now = monotonicNanoseconds()
-            if progress != lastProgress {
-                lastProgress = progress
-                lastChange = now
-            } else if seconds(from: lastChange, to: now) >= stallSeconds {
-                return .failure(.stalled(seconds(from: lastChange, to: now)))
-            }
-        case .failure(let failure):
-            return .failure(failure)
+    await waitMakingProgress(future, deadline: deadline, stallSeconds: stallSeconds) {
+        var progress = 0
+        for state in states {
+            progress += (try? await state.loop.submit { state.progress }.get()) ?? 0
         }
+        return progress
     }
 }

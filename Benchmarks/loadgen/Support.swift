@@ -373,3 +373,31 @@ extension TargetURL {
         return segments.count >= 2 ? String(segments[segments.count - 2]) : nil
     }
 }
+
+/// Waits for `future`, failing at `deadline`, or early when `progress` (a count of what arrived
+/// so far) has not changed for `stallSeconds`.
+func waitMakingProgress(
+    _ future: EventLoopFuture<Void>, deadline: NIODeadline, stallSeconds: Double, progress: () async -> Int
+) async -> Result<Void, RunFailure> {
+    var lastProgress = -1
+    var lastChange = monotonicNanoseconds()
+    while true {
+        let slice = min(deadline, NIODeadline.now() + .milliseconds(250))
+        switch await future.wait(until: slice) {
+        case .success:
+            return .success(())
+        case .failure(.timeout):
+            if NIODeadline.now() >= deadline { return .failure(.timeout) }
+            let current = await progress()
+            let now = monotonicNanoseconds()
+            if current != lastProgress {
+                lastProgress = current
+                lastChange = now
+            } else if seconds(from: lastChange, to: now) >= stallSeconds {
+                return .failure(.stalled(seconds(from: lastChange, to: now)))
+            }
+        case .failure(let failure):
+            return .failure(failure)
+        }
+    }
+}
