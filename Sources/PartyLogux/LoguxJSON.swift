@@ -94,15 +94,4 @@ extension AnyJSON {
         return fields
     }
 
-    /// An array of strings, when the value is one.
-    var strings: [String]? {
-        guard case .array(let items) = self else { return nil }
-        var strings: [String] = []
-        strings.reserveCapacity(items.count)
-        for item in items {
-            guard let string = item.string else { return nil }
-            strings.append(string)
-        }
-        return strings
-    }
 }

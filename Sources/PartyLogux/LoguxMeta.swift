@@ -20,6 +20,14 @@ public struct LoguxMeta: Sendable, Equatable, Codable {
     /// The subprotocol of the node that created it.
     public var subprotocol: Int?
 
+    /// Sets where the action goes (an empty list is left out).
+    mutating func address(_ recipients: LoguxRecipients) {
+        channels = recipients.channels.isEmpty ? nil : recipients.channels
+        users = recipients.users.isEmpty ? nil : recipients.users
+        clients = recipients.clients.isEmpty ? nil : recipients.clients
+        nodes = recipients.nodes.isEmpty ? nil : recipients.nodes
+    }
+
     /// The node that created the action (the id's middle part).
     public var node: String { LoguxActionID(text: id)?.node ?? "" }
 }

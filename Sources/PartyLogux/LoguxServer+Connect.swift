@@ -39,34 +39,37 @@ extension LoguxServer {
             }
             return
         }
+        switch parsed {
+        case .headers(let fields):
+            session.headers = Self.strings(fields)
+            try connection.setState(session)
+            return
+        case .error(let type, _):
+            logRemote(error: type, connection)
+            return
+        case .debug(let type, let data):
+            logDebug(type, data, connection)
+            return
+        default: break
+        }
         guard let node = session.node else {
-            switch parsed {
-            case .connect(let version, let node, let synced, let options):
+            if case .connect(let version, let node, let synced, let options) = parsed {
                 try await connect(connection, session: session, version: version, node: node, synced: synced, options: options)
-            case .headers(let fields):
-                session.headers = Self.strings(fields)
-                try connection.setState(session)
-            case .error(let type, _): logRemote(error: type, connection)
-            case .debug(let type, let data): logDebug(type, data, connection)
-            default: connection.send(text: LoguxMessage.error("missed-auth", message: text))
+            } else {
+                connection.send(text: LoguxMessage.error("missed-auth", message: text))
             }
             return
         }
         switch parsed {
         case .connect: connection.send(text: LoguxMessage.error("wrong-format", message: text))
-        case .headers(let fields):
-            session.headers = Self.strings(fields)
-            try connection.setState(session)
         case .ping: connection.send(text: "[\"pong\",\(logux.lastAdded)]")
-        case .pong: break
+        case .pong, .headers, .error, .debug: break
         case .sync(let added, let pairs): try await receiveSync(connection, session: session, node: node, added: added, pairs: pairs, text: text)
         case .synced(let position):
             if var progress = logux.progress[connection.id], position > progress.synced {
                 progress.synced = position
                 logux.progress[connection.id] = progress
             }
-        case .error(let type, _): logRemote(error: type, connection)
-        case .debug(let type, let data): logDebug(type, data, connection)
         }
     }
 

@@ -24,10 +24,7 @@ extension LoguxServer {
         }
         let id = LoguxActionID(time: logux.lastTime, node: logux.serverNode, sequence: logux.sequence)
         var meta = LoguxMeta(id: id.text, time: now, added: 0)
-        meta.channels = recipients.channels.isEmpty ? nil : recipients.channels
-        meta.users = recipients.users.isEmpty ? nil : recipients.users
-        meta.clients = recipients.clients.isEmpty ? nil : recipients.clients
-        meta.nodes = recipients.nodes.isEmpty ? nil : recipients.nodes
+        meta.address(recipients)
         return meta
     }
 

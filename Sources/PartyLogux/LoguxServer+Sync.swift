@@ -70,10 +70,7 @@ extension LoguxServer {
             case .allow:
                 guard let recipients = try await attempt(action, context, { try await process(action, context) }) else { return }
                 var meta = context.meta
-                meta.channels = recipients.channels.isEmpty ? nil : recipients.channels
-                meta.users = recipients.users.isEmpty ? nil : recipients.users
-                meta.clients = recipients.clients.isEmpty ? nil : recipients.clients
-                meta.nodes = recipients.nodes.isEmpty ? nil : recipients.nodes
+                meta.address(recipients)
                 try await append(action.fields, meta)
                 try await processed(context)
             }
