@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "PartyServer", targets: ["PartyServer"]),
         .library(name: "PartyRooms", targets: ["PartyRooms"]),
         .library(name: "PartyLogux", targets: ["PartyLogux"]),
+        .library(name: "PartyYjs", targets: ["PartyYjs"]),
         .library(name: "PartyServerTesting", targets: ["PartyServerTesting"]),
         .library(name: "PartyClient", targets: ["PartyClient"]),
         .executable(name: "partyserver", targets: ["partyserver"]),
@@ -119,9 +120,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Yjs documents for y-websocket and y-partyserver clients: update format v1 merged and
+        // diffed in Swift, a durable document per room, awareness.
+        .target(
+            name: "PartyYjs",
+            dependencies: [
+                "PartyRuntime",
+                "PartyServer",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PartyRooms",
-            dependencies: ["PartyServer", "PartyLogux"],
+            dependencies: ["PartyServer", "PartyLogux", "PartyYjs"],
             path: "Rooms",
             swiftSettings: swiftSettings
         ),
@@ -222,6 +235,7 @@ let package = Package(
                 "PartyServer",
                 "PartyRooms",
                 "PartyLogux",
+                "PartyYjs",
                 "PartyServerTesting",
                 "PartyClient",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -237,6 +251,8 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            // Golden vectors read from their path by the tests.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

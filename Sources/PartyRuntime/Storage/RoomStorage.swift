@@ -133,6 +133,19 @@ public final class RoomStorage: Sendable {
         try await write(keyBytes.map { .delete($0) }, confirmed: !allowUnconfirmed)
     }
 
+    /// Removes `deleting` and stores `putting` (raw bytes) as one atomic write, without reading
+    /// first: for callers that replace many keys at once, such as a compaction.
+    nonisolated(nonsending) package func replace(deleting: [String], putting: [(key: String, value: Data)]) async throws(StorageError) {
+        var changes: [RoomWriteBatch.Change] = []
+        changes.reserveCapacity(deleting.count + putting.count)
+        for key in deleting { changes.append(.delete(try codec.key(key))) }
+        for entry in putting {
+            let stored = try codec.encode(entry.value, key: entry.key)
+            changes.append(.put(try codec.key(entry.key), StoredValue(data: stored.data, encoding: stored.encoding.rawValue)))
+        }
+        try await write(changes, confirmed: true)
+    }
+
     /// Removes every key of this room; the room's alarm and snapshot stay.
     nonisolated(nonsending) public func deleteAll(allowUnconfirmed: Bool = false) async throws(StorageError) {
         try await write(CollectionOfOne(.deleteAll), confirmed: !allowUnconfirmed)

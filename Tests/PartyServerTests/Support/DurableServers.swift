@@ -23,6 +23,7 @@ func withDurableServer<T: Sendable>(
         try app.register(Notebook.self)
         try app.register(Scratch.self)
         try ReadyMadeRooms.register(in: app)
+        try app.register(YjsNotes.self, as: YjsNotes.routeName)
     }
     return try await server.shuttingDown(after: body)
 }

@@ -1,0 +1,132 @@
+import Foundation
+import PartyRuntime
+import PartyServer
+
+extension YServer {
+    /// Sends the document's state vector (sync step 1) and everyone's awareness to a new
+    /// connection. Call it from `onConnect` when you override it.
+    public func yjsConnect(_ connection: Connection) async throws {
+        try await yjsStart()
+        try connection.setState(YConnectionState(readOnly: await isReadOnly(connection)))
+        connection.send(binary: YMessage.step1(yjs.document.stateVector))
+        let everyone = currentAwareness()
+        if !everyone.clients.isEmpty { connection.send(binary: YMessage.awareness(everyone)) }
+    }
+
+    /// Handles one y-websocket message from `connection`: answers sync step 1 with what the
+    /// client lacks, stores and forwards updates, relays awareness. A malformed message closes
+    /// the connection with 1007, an unknown one with 1003; neither changes the document. Call it
+    /// from `onMessage` when you override it.
+    public func yjsReceive(_ connection: Connection, _ message: Message) async throws {
+        try await yjsStart()
+        guard message.kind == .binary else {
+            let text = message.text ?? ""
+            if text.hasPrefix(YServerConstants.customPrefix) {
+                try await onCustomMessage(connection, String(text.dropFirst(YServerConstants.customPrefix.count)))
+            } else {
+                refuse(connection, code: CloseCode.unsupportedData, "a text frame that is not a custom message (__YPS:)")
+            }
+            return
+        }
+        let parsed: YMessage
+        do {
+            parsed = try YMessage.parse(message.bytes)
+        } catch {
+            switch error {
+            case .malformed(let reason): refuse(connection, code: CloseCode.invalidPayload, "malformed message: \(reason)")
+            case .unsupported(let what): refuse(connection, code: CloseCode.unsupportedData, "unsupported \(what)")
+            }
+            return
+        }
+        switch parsed {
+        case .syncStep1(let stateVector):
+            connection.send(binary: YMessage.step2(yjs.document.encode(since: stateVector)))
+        case .syncStep2(let update), .update(let update):
+            guard connection.state(as: YConnectionState.self)?.readOnly != true else { return }
+            do {
+                try await yjsApply(update, from: connection)
+            } catch let error as YUpdateError {
+                refuse(connection, code: CloseCode.invalidPayload, "malformed update: \(error)")
+            }
+        case .awareness(let awareness):
+            try receiveAwareness(awareness, from: connection)
+            room.broadcast(message)
+        case .queryAwareness:
+            connection.send(binary: YMessage.awareness(currentAwareness()))
+        }
+    }
+
+    /// Applies `update` to the document: when it brings anything new, stores it and sends it to
+    /// every connection but `origin`, then compacts the stored updates when they grew past the
+    /// options' thresholds. Throws `YUpdateError`, changing nothing, when it is malformed. Use
+    /// it for changes made on the server (from `onRequest`, an alarm, a worker).
+    public func yjsApply(_ update: [UInt8], from origin: Connection?) async throws {
+        try await yjsStart()
+        guard try yjs.document.apply(update) else { return }
+        let store = YDocumentStore(storage: room.storage)
+        try await store.append(update, sequence: yjs.nextSequence)
+        yjs.nextSequence += 1
+        yjs.storedUpdates = yjs.storedUpdates.lowerBound..<yjs.nextSequence
+        yjs.storedBytes += update.count
+        room.broadcast(.binary(YMessage.update(update)), excluding: origin.map { [$0.id] } ?? [])
+        let options = Self.yjsOptions
+        if yjs.storedUpdates.count > options.compactAfterUpdates || yjs.storedBytes > options.compactAfterBytes {
+            try await yjsCompact()
+        }
+        noteUnsavedChange()
+    }
+
+    /// Merges the stored updates into one snapshot now, in one atomic write.
+    public func yjsCompact() async throws {
+        try await yjsStart()
+        let store = YDocumentStore(storage: room.storage)
+        yjs.snapshotChunks = try await store.compact(
+            yjs.document.encode(), chunkBytes: Self.yjsOptions.snapshotChunkBytes, oldChunks: yjs.snapshotChunks, updates: yjs.storedUpdates)
+        yjs.storedUpdates = yjs.nextSequence..<yjs.nextSequence
+        yjs.storedBytes = 0
+    }
+
+    /// Tells the others that the client of `connection` left (null awareness states) and runs
+    /// `onSave` when it was the last one. Call it from `onClose` when you override it.
+    public func yjsClose(_ connection: Connection) async throws {
+        try await yjsStart()
+        // After a hibernation the closing connection may be gone from the room's list when the
+        // room starts again: its own state still says what it announced.
+        let remembered = yjs.awareness.removeValue(forKey: connection.id)
+        if let announced = remembered ?? connection.state(as: YConnectionState.self)?.awareness {
+            var gone = YAwareness()
+            for (client, entry) in announced where !entry.isRemoval {
+                gone.clients[client] = YAwareness.Entry(clock: entry.clock + 1, state: "null")
+            }
+            if !gone.clients.isEmpty { room.broadcast(.binary(YMessage.awareness(gone)), excluding: [connection.id]) }
+        }
+        if room.connections().allSatisfy({ $0.id == connection.id }) { try await saveNow() }
+    }
+
+    // MARK: - Private
+
+    private func refuse(_ connection: Connection, code: Int, _ reason: String) {
+        room.logger.warning("closing a Yjs connection", metadata: ["connection": "\(connection.id)", "code": "\(code)", "reason": "\(reason)"])
+        connection.close(code: code, reason: String(reason.utf8.prefix(120)) ?? "malformed message")
+    }
+
+    /// Records the entries `connection` announced, in its state and in memory.
+    private func receiveAwareness(_ awareness: YAwareness, from connection: Connection) throws {
+        var state = connection.state(as: YConnectionState.self) ?? YConnectionState()
+        for (client, entry) in awareness.clients {
+            if let known = state.awareness[client], known.clock > entry.clock { continue }
+            state.awareness[client] = entry
+        }
+        try connection.setState(state)
+        yjs.awareness[connection.id] = state.awareness
+    }
+
+    /// Every connected client's awareness, removals left out.
+    private func currentAwareness() -> YAwareness {
+        var everyone = YAwareness()
+        for entries in yjs.awareness.values {
+            for (client, entry) in entries where !entry.isRemoval { everyone.clients[client] = entry }
+        }
+        return everyone
+    }
+}
