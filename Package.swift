@@ -190,6 +190,12 @@ let package = Package(
             path: "Examples/Cursors",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "yjs-notes-example",
+            dependencies: ["PartyServer", "PartyYjs"],
+            path: "Examples/YjsNotes",
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer targets: Fuzz/run builds them with -sanitize=fuzzer,address -DFUZZING and
         // runs each for a bounded time; a normal build makes them replay the inputs they are given.
         .target(
