@@ -44,7 +44,9 @@ extension YServer {
         case .syncStep2(let update), .update(let update):
             guard connection.state(as: YConnectionState.self)?.readOnly != true else { return }
             do {
-                try await yjsApply(update, from: connection)
+                // An update message is forwarded as it came, without a copy.
+                let forward: Message = if case .update = parsed { message } else { .binary(YMessage.update(update)) }
+                try await apply(update, from: connection, forwarding: forward)
             } catch let error as YUpdateError {
                 refuse(connection, code: CloseCode.invalidPayload, "malformed update: \(error)")
             }
@@ -61,16 +63,19 @@ extension YServer {
     /// options' thresholds. Throws `YUpdateError`, changing nothing, when it is malformed. Use
     /// it for changes made on the server (from `onRequest`, an alarm, a worker).
     public func yjsApply(_ update: [UInt8], from origin: Connection?) async throws {
+        try await apply(update, from: origin, forwarding: .binary(YMessage.update(update)))
+    }
+
+    /// Applies, stores and forwards `update`; `forward` is the update message to send.
+    private func apply(_ update: [UInt8], from origin: Connection?, forwarding forward: Message) async throws {
         try await yjsStart()
         guard try yjs.document.apply(update) else { return }
-        let store = YDocumentStore(storage: room.storage)
-        try await store.append(update, sequence: yjs.nextSequence)
+        try await YDocumentStore(storage: room.storage).append(update, sequence: yjs.nextSequence)
         yjs.nextSequence += 1
         yjs.storedUpdates = yjs.storedUpdates.lowerBound..<yjs.nextSequence
         yjs.storedBytes += update.count
-        room.broadcast(.binary(YMessage.update(update)), excluding: origin.map { [$0.id] } ?? [])
-        let options = Self.yjsOptions
-        if yjs.storedUpdates.count > options.compactAfterUpdates || yjs.storedBytes > options.compactAfterBytes {
+        room.broadcast(forward, excluding: origin.map { [$0.id] } ?? [])
+        if Self.yjsOptions.shouldCompact(updates: yjs.storedUpdates.count, bytes: yjs.storedBytes, snapshotBytes: yjs.snapshotBytes) {
             try await yjsCompact()
         }
         noteUnsavedChange()
@@ -79,9 +84,10 @@ extension YServer {
     /// Merges the stored updates into one snapshot now, in one atomic write.
     public func yjsCompact() async throws {
         try await yjsStart()
-        let store = YDocumentStore(storage: room.storage)
-        yjs.snapshotChunks = try await store.compact(
-            yjs.document.encode(), chunkBytes: Self.yjsOptions.snapshotChunkBytes, oldChunks: yjs.snapshotChunks, updates: yjs.storedUpdates)
+        let snapshot = yjs.document.encode()
+        yjs.snapshotChunks = try await YDocumentStore(storage: room.storage).compact(
+            snapshot, chunkBytes: Self.yjsOptions.snapshotChunkBytes, oldChunks: yjs.snapshotChunks, updates: yjs.storedUpdates)
+        yjs.snapshotBytes = snapshot.count
         yjs.storedUpdates = yjs.nextSequence..<yjs.nextSequence
         yjs.storedBytes = 0
     }

@@ -103,6 +103,7 @@ extension YServer {
         for update in stored.updates { try document.apply(update) }
         yjs.document = document
         yjs.snapshotChunks = stored.snapshotChunks
+        yjs.snapshotBytes = stored.snapshot?.count ?? 0
         yjs.storedUpdates = stored.updateSequences
         yjs.storedBytes = stored.updates.reduce(0) { $0 + $1.count }
         yjs.nextSequence = stored.updateSequences.upperBound

@@ -1,9 +1,11 @@
 /// Settings of a `YServer` type: when stored updates are compacted and how `onSave` is debounced.
 public struct YjsOptions: Sendable {
     /// Stored updates are merged into one document snapshot once there are more than this many
-    /// since the last compaction. Default 500.
+    /// since the last compaction... Default 500.
     public var compactAfterUpdates: Int
-    /// ... or once they take more than this many bytes. Default 1 MiB.
+    /// ... or once they take more than this many bytes. Default 1 MiB. Either way, a snapshot is
+    /// rewritten only when the updates add up to at least an eighth of its size (or number 20
+    /// times `compactAfterUpdates`), so a large document is not copied for a few small edits.
     public var compactAfterBytes: Int
     /// `onSave` runs this long after the last change... Default 2 s (y-partyserver's
     /// `debounceWait`).
@@ -28,5 +30,12 @@ public struct YjsOptions: Sendable {
         self.saveDebounce = saveDebounce
         self.saveMaxWait = saveMaxWait
         self.snapshotChunkBytes = snapshotChunkBytes
+    }
+
+    /// Whether `updates` stored updates of `bytes` in all, after a snapshot of `snapshotBytes`,
+    /// are due to be compacted.
+    public func shouldCompact(updates: Int, bytes: Int, snapshotBytes: Int) -> Bool {
+        guard updates > compactAfterUpdates || bytes > compactAfterBytes else { return false }
+        return bytes >= snapshotBytes / 8 || updates / 20 > compactAfterUpdates
     }
 }

@@ -14,8 +14,9 @@ public struct YjsState: Sendable {
     var storedUpdates: Range<UInt64> = 0..<0
     /// Their size in bytes.
     var storedBytes = 0
-    /// How many chunks the stored snapshot has.
+    /// How many chunks the stored snapshot has, and its size.
     var snapshotChunks = 0
+    var snapshotBytes = 0
     /// The awareness each connection announced, by connection id.
     var awareness: [String: [UInt64: YAwareness.Entry]] = [:]
     /// Changes not yet handed to `onSave`: when the first and the last came.

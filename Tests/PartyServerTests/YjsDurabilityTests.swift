@@ -51,6 +51,19 @@ struct YjsDurabilityTests {
         }
     }
 
+    @Test("compaction is due past the count or byte threshold, but a large snapshot is not rewritten for a few small edits")
+    func compactionRule() {
+        let options = YjsOptions(compactAfterUpdates: 500, compactAfterBytes: 1 << 20)
+        #expect(!options.shouldCompact(updates: 500, bytes: 10_000, snapshotBytes: 0))
+        #expect(options.shouldCompact(updates: 501, bytes: 10_000, snapshotBytes: 0))
+        #expect(options.shouldCompact(updates: 3, bytes: (1 << 20) + 1, snapshotBytes: 0))
+        // A 50 MB snapshot waits for 6.25 MB of updates, or for 20 times the count.
+        #expect(!options.shouldCompact(updates: 501, bytes: 10_000, snapshotBytes: 50_000_000))
+        #expect(options.shouldCompact(updates: 501, bytes: 6_250_000, snapshotBytes: 50_000_000))
+        #expect(options.shouldCompact(updates: 10_020, bytes: 100_000, snapshotBytes: 50_000_000))
+        #expect(!YjsOptions(compactAfterUpdates: .max).shouldCompact(updates: .max, bytes: 1 << 19, snapshotBytes: 1 << 30))
+    }
+
     @Test("updates after the last compaction are kept one by one and replayed on start")
     func updatesAfterCompaction() async throws {
         let directory = temporaryDataDirectory()
