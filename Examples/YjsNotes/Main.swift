@@ -1,8 +1,10 @@
 import Foundation
 import PartyServer
 
-/// Serves the `Notes` room (`/parties/notes/:name`) on the port in `PORT` (default 1999) until
-/// SIGTERM or SIGINT, keeping rooms in `DATA_DIR` (default `.partyserver`).
+/// Serves the `Notes` room (`/parties/notes/:name`) and its page (`/`) on the port in `PORT`
+/// (default 1999) until SIGTERM or SIGINT, keeping rooms in `DATA_DIR` (default `.partyserver`)
+/// and loading Yjs for the page from `NODE_MODULES` (default `/usr/share/nodejs`, where Debian's
+/// node-yjs and node-y-websocket install it).
 @main
 struct Main {
     static func main() async {
@@ -15,6 +17,8 @@ struct Main {
         let app = PartyApplication(configuration: configuration)
         do {
             try app.register(Notes.self, as: "notes")
+            let modules = ModuleFiles(directory: URL(fileURLWithPath: environment["NODE_MODULES"] ?? "/usr/share/nodejs"))
+            try app.fallback { request in try await modules.respond(to: request) }
             try await app.runService()
         } catch {
             FileHandle.standardError.write(Data("yjs-notes-example: \(error)\n".utf8))
