@@ -51,7 +51,10 @@ extension YServer {
                 refuse(connection, code: CloseCode.invalidPayload, "malformed update: \(error)")
             }
         case .awareness(let awareness):
-            try receiveAwareness(awareness, from: connection)
+            guard try receiveAwareness(awareness, from: connection) else {
+                refuse(connection, code: CloseCode.policyViolation, "more than \(Self.yjsOptions.maxAwarenessClientsPerConnection) awareness clients")
+                return
+            }
             room.broadcast(message)
         case .queryAwareness:
             connection.send(binary: YMessage.awareness(currentAwareness()))
@@ -116,15 +119,18 @@ extension YServer {
         connection.close(code: code, reason: String(reason.utf8.prefix(120)) ?? "malformed message")
     }
 
-    /// Records the entries `connection` announced, in its state and in memory.
-    private func receiveAwareness(_ awareness: YAwareness, from connection: Connection) throws {
+    /// Records the entries `connection` announced, in its state and in memory; returns false,
+    /// recording nothing, when that would pass the options' limit of clients per connection.
+    private func receiveAwareness(_ awareness: YAwareness, from connection: Connection) throws -> Bool {
         var state = connection.state(as: YConnectionState.self) ?? YConnectionState()
         for (client, entry) in awareness.clients {
             if let known = state.awareness[client], known.clock > entry.clock { continue }
             state.awareness[client] = entry
         }
+        guard state.awareness.count <= Self.yjsOptions.maxAwarenessClientsPerConnection else { return false }
         try connection.setState(state)
         yjs.awareness[connection.id] = state.awareness
+        return true
     }
 
     /// Every connected client's awareness, removals left out.

@@ -13,6 +13,9 @@ public struct YjsOptions: Sendable {
     /// ... but no later than this long after the first unsaved change. Default 10 s
     /// (y-partyserver's `debounceMaxWait`).
     public var saveMaxWait: Duration
+    /// The most awareness client ids one connection may announce (a tab announces one); more
+    /// closes the connection with 1008. Default 16.
+    public var maxAwarenessClientsPerConnection: Int
     /// The largest stored value a document snapshot is split into. Default 1 MiB (below
     /// `StorageConfiguration.maxValueBytes`).
     public var snapshotChunkBytes: Int
@@ -23,13 +26,15 @@ public struct YjsOptions: Sendable {
         compactAfterBytes: Int = 1 << 20,
         saveDebounce: Duration = .seconds(2),
         saveMaxWait: Duration = .seconds(10),
-        snapshotChunkBytes: Int = 1 << 20
+        snapshotChunkBytes: Int = 1 << 20,
+        maxAwarenessClientsPerConnection: Int = 16
     ) {
         self.compactAfterUpdates = compactAfterUpdates
         self.compactAfterBytes = compactAfterBytes
         self.saveDebounce = saveDebounce
         self.saveMaxWait = saveMaxWait
         self.snapshotChunkBytes = snapshotChunkBytes
+        self.maxAwarenessClientsPerConnection = maxAwarenessClientsPerConnection
     }
 
     /// Whether `updates` stored updates of `bytes` in all, after a snapshot of `snapshotBytes`,

@@ -146,6 +146,21 @@ struct YjsProtocolTests {
         }
     }
 
+    @Test("a connection announcing more awareness clients than allowed is closed with 1008; nobody hears them")
+    func awarenessLimit() async throws {
+        try await withRooms { server in
+            let path = "/parties/yjs/\(uniqueRoom("y"))"
+            let (flood, _) = try await join(server, path)
+            let (bob, _) = try await join(server, path)
+            var payload: [UInt8] = YjsWire.varUInt(17)
+            for client in 1...17 { payload += YjsWire.varUInt(UInt64(client)) + [1] + YjsWire.string("{}") }
+            try await flood.send(binary: [1] + YjsWire.varUInt(UInt64(payload.count)) + payload)
+            #expect(try await flood.waitForClose().code == 1008)
+            try await bob.send(binary: [3])
+            #expect(try await bob.nextBinary() == [1, 1, 0], "bob heard nothing of the flood")
+        }
+    }
+
     @Test("a read-only connection's updates are ignored; it still syncs")
     func readOnly() async throws {
         try await withRooms { server in
