@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PartyRooms", targets: ["PartyRooms"]),
         .library(name: "PartyLogux", targets: ["PartyLogux"]),
         .library(name: "PartyYjs", targets: ["PartyYjs"]),
+        .library(name: "PartyTinyBase", targets: ["PartyTinyBase"]),
         .library(name: "PartyServerTesting", targets: ["PartyServerTesting"]),
         .library(name: "PartyClient", targets: ["PartyClient"]),
         .executable(name: "partyserver", targets: ["partyserver"]),
@@ -132,6 +133,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // TinyBase sync for WsSynchronizer clients: TinyBase's hashes, HLC stamps and mergeable
+        // store rules in Swift, the synchronizer protocol and the server's own store as a peer.
+        .target(
+            name: "PartyTinyBase",
+            dependencies: ["PartyRuntime", "PartyServer"],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "PartyRooms",
             dependencies: ["PartyServer", "PartyLogux", "PartyYjs"],
@@ -242,6 +250,7 @@ let package = Package(
                 "PartyRooms",
                 "PartyLogux",
                 "PartyYjs",
+                "PartyTinyBase",
                 "PartyServerTesting",
                 "PartyClient",
                 .product(name: "NIOCore", package: "swift-nio"),
