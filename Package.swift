@@ -137,12 +137,16 @@ let package = Package(
         // store rules in Swift, the synchronizer protocol and the server's own store as a peer.
         .target(
             name: "PartyTinyBase",
-            dependencies: ["PartyRuntime", "PartyServer"],
+            dependencies: [
+                "PartyRuntime",
+                "PartyServer",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "PartyRooms",
-            dependencies: ["PartyServer", "PartyLogux", "PartyYjs"],
+            dependencies: ["PartyServer", "PartyLogux", "PartyYjs", "PartyTinyBase"],
             path: "Rooms",
             swiftSettings: swiftSettings
         ),
