@@ -208,6 +208,12 @@ let package = Package(
             path: "Examples/YjsNotes",
             swiftSettings: swiftSettings
         ),
+        .executableTarget(
+            name: "tinybase-todos-example",
+            dependencies: ["PartyServer", "PartyTinyBase"],
+            path: "Examples/TinyBaseTodos",
+            swiftSettings: swiftSettings
+        ),
         // libFuzzer targets: Fuzz/run builds them with -sanitize=fuzzer,address -DFUZZING and
         // runs each for a bounded time; a normal build makes them replay the inputs they are given.
         .target(
