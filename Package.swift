@@ -246,6 +246,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "fuzz-yjs",
+            dependencies: ["PartyFuzzing", "PartyYjs"],
+            path: "Fuzz/Yjs",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "fuzz-credentials",
             dependencies: ["PartyFuzzing", "PartyServer"],
             path: "Fuzz/Credentials",

@@ -69,18 +69,31 @@ extension YServer {
         try await apply(update, from: origin, forwarding: .binary(YMessage.update(update)))
     }
 
-    /// Applies, stores and forwards `update`; `forward` is the update message to send.
+    /// Applies, stores and forwards `update`; `forward` is the update message to send. An
+    /// update larger than a snapshot chunk is stored by compacting at once. When a write fails,
+    /// the document in memory is dropped and loaded again from storage by the next event, so
+    /// nobody is served what was not stored.
     private func apply(_ update: [UInt8], from origin: Connection?, forwarding forward: Message) async throws {
         try await yjsStart()
         guard try yjs.document.apply(update) else { return }
-        try await YDocumentStore(storage: room.storage).append(update, sequence: yjs.nextSequence)
-        yjs.nextSequence += 1
-        yjs.storedUpdates = yjs.storedUpdates.lowerBound..<yjs.nextSequence
-        yjs.storedBytes += update.count
-        room.broadcast(forward, excluding: origin.map { [$0.id] } ?? [])
-        if Self.yjsOptions.shouldCompact(updates: yjs.storedUpdates.count, bytes: yjs.storedBytes, snapshotBytes: yjs.snapshotBytes) {
-            try await yjsCompact()
+        let options = Self.yjsOptions
+        do {
+            if update.count <= options.snapshotChunkBytes {
+                try await YDocumentStore(storage: room.storage).append(update, sequence: yjs.nextSequence)
+                yjs.nextSequence += 1
+                yjs.storedUpdates = yjs.storedUpdates.lowerBound..<yjs.nextSequence
+                yjs.storedBytes += update.count
+            }
+            if update.count > options.snapshotChunkBytes
+                || options.shouldCompact(updates: yjs.storedUpdates.count, bytes: yjs.storedBytes, snapshotBytes: yjs.snapshotBytes) {
+                try await yjsCompact()
+            }
+        } catch {
+            yjs = YjsState()
+            throw error
         }
+        // Held by the output gate until the writes above are durable.
+        room.broadcast(forward, excluding: origin.map { [$0.id] } ?? [])
         noteUnsavedChange()
     }
 

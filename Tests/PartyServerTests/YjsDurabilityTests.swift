@@ -88,6 +88,28 @@ struct YjsDurabilityTests {
         }
     }
 
+    @Test("an update larger than a snapshot chunk is stored by compacting at once, in several chunks, and reads back whole")
+    func largeUpdate() async throws {
+        let directory = temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let name = uniqueRoom("yl")
+        let path = "/parties/ynotes/\(name)"
+        let big = YjsWire.insert(String(repeating: "0123456789", count: 300), client: 12)
+        try await withDurableServer(dataDirectory: directory) { server in
+            let (writer, _) = try await protocolTests.join(server, path)
+            let (reader, _) = try await protocolTests.join(server, path)
+            try await writer.send(binary: YjsWire.sync(2, big))
+            #expect(try await reader.nextBinary() == YjsWire.sync(2, big))
+        }
+        let keys = try storedKeys(directory, server: "ynotes", room: name)
+        #expect(keys == ["yjs/doc/000000", "yjs/doc/000001", "yjs/doc/000002"], "\(keys)")
+        try await withDurableServer(dataDirectory: directory) { server in
+            let (reader, vector) = try await protocolTests.join(server, path)
+            #expect(vector == YStateVector([12: 3000]))
+            #expect(try await protocolTests.step2(reader) == big)
+        }
+    }
+
     @Test("the document and awareness outlive hibernation; updates and awareness removals keep flowing")
     func hibernation() async throws {
         let clock = ManualClock()

@@ -3,13 +3,13 @@ import PartyServer
 import PartyYjs
 import Synchronization
 
-/// A Yjs test room (`ynotes`): compacts every 5 updates, seeds empty documents from
+/// A Yjs test room (`ynotes`): compacts every 5 updates, in snapshot chunks of 1 KiB, seeds empty documents from
 /// `YjsNotes.seeds`, records `onSave`, treats `?mode=view` connections as read-only and answers
 /// custom messages (`ping` → `pong` to the sender, anything else to everyone but the sender).
 actor YjsNotes: YServer {
     static let routeName = "ynotes"
     static var options: ServerOptions { ServerOptions(hibernate: true, hibernateAfter: .seconds(10)) }
-    static var yjsOptions: YjsOptions { YjsOptions(compactAfterUpdates: 5, compactAfterBytes: 1 << 20, saveDebounce: .seconds(2), saveMaxWait: .seconds(10)) }
+    static var yjsOptions: YjsOptions { YjsOptions(compactAfterUpdates: 5, compactAfterBytes: 1 << 20, saveDebounce: .seconds(2), saveMaxWait: .seconds(10), snapshotChunkBytes: 1024) }
 
     /// First content by room name, for `onLoad`.
     static let seeds = Mutex<[String: [UInt8]]>([:])
