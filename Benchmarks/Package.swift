@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "loadgen", targets: ["loadgen"]),
         .executable(name: "hummingbird-baseline", targets: ["hummingbird-baseline"]),
         .executable(name: "durable-bench-server", targets: ["durable-bench-server"]),
+        .executable(name: "yjs-doc-bench", targets: ["yjs-doc-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -29,7 +30,8 @@ let package = Package(
         .package(name: "partyserver", path: ".."),
     ],
     targets: [
-        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`, `logux`.
+        // WebSocket load generator: `loadgen fanout`, `connect`, `counter`, `wake`, `memory`, `logux`,
+        // `yjs`, `yjs-doc`.
         .executableTarget(
             name: "loadgen",
             dependencies: [
@@ -53,16 +55,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // PartyServer with a hibernating room of configurable state (the durable-rooms benchmarks'
-        // server) and a Logux room that keeps a long log (the Logux benchmarks' resend scenario).
+        // server), a Logux room that keeps a long log (the Logux benchmarks' resend scenario) and
+        // Yjs rooms with and without compaction and with seeded documents (the Yjs benchmarks).
         .executableTarget(
             name: "durable-bench-server",
             dependencies: [
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "PartyServer", package: "partyserver"),
                 .product(name: "PartyLogux", package: "partyserver"),
+                .product(name: "PartyYjs", package: "partyserver"),
                 "HeapInfo",
             ],
             path: "durable-server",
+            swiftSettings: swiftSettings
+        ),
+        // PartyYjs' document state in one process: heap per loaded document, apply/encode times.
+        .executableTarget(
+            name: "yjs-doc-bench",
+            dependencies: [
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PartyYjs", package: "partyserver"),
+                "HeapInfo",
+            ],
+            path: "yjs-doc",
             swiftSettings: swiftSettings
         ),
         // glibc's heap figures (mallinfo2, malloc_trim) for durable-bench-server's memory probe.

@@ -5,8 +5,10 @@ import Synchronization
 
 /// The server of the durable-rooms benchmarks (`Benchmarks/run-durable`): PartyServer with
 /// `StateRoom` at `/parties/state/NAME` (hibernating, a state of `--state-bytes` kept through a
-/// JSON snapshot, replies `MESSAGE|N`), `MemoryProbe` at `/parties/memory/probe`, and the Logux
-/// room `LoguxBench` at `/parties/logux-bench/NAME` (the Logux resend benchmark).
+/// JSON snapshot, replies `MESSAGE|N`), `MemoryProbe` at `/parties/memory/probe`, the Logux
+/// room `LoguxBench` at `/parties/logux-bench/NAME` (the Logux resend benchmark), and the Yjs
+/// rooms `yjs-bench`, `yjs-nocompact` and `yjs-seeded` (`YjsBench.swift`, the Yjs document
+/// benchmarks).
 ///
 /// Prints only `listening on http://HOST:PORT` on stdout once bound (errors go to the log,
 /// level error); stops gracefully on SIGTERM or SIGINT.
@@ -65,6 +67,9 @@ struct DurableBenchServer: AsyncParsableCommand {
         try app.register(StateRoom.self, as: "state", options: options)
         try app.register(MemoryProbe.self, as: "memory")
         try app.register(LoguxBench.self, as: "logux-bench")
+        try app.register(YjsBenchRoom.self, as: "yjs-bench")
+        try app.register(YjsNoCompactRoom.self, as: "yjs-nocompact")
+        try app.register(YjsSeededRoom.self, as: "yjs-seeded")
         try await app.runService()
     }
 }

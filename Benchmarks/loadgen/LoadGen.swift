@@ -10,6 +10,6 @@ struct LoadGen: AsyncParsableCommand {
             (progress and diagnostics go to stderr) and exits with status 1 if the run failed \
             its own checks ("ok": false).
             """,
-        subcommands: [Fanout.self, Connect.self, CounterBench.self, WakeBench.self, MemoryBench.self, LoguxBench.self]
+        subcommands: [Fanout.self, Connect.self, CounterBench.self, WakeBench.self, MemoryBench.self, LoguxBench.self, YjsBench.self, YjsDocBench.self]
     )
 }

@@ -177,6 +177,14 @@ final class WebSocketClient: ChannelInboundHandler {
         context.write(wrapOutboundOut(buffer), promise: nil)
     }
 
+    /// Queues a masked binary frame of `length` bytes whose payload `fill` writes; call `flush()` after a batch.
+    @inline(__always)
+    func writeBinary(length: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard state == .open, let context else { return }
+        let buffer = makeFrame(opcode: 0x2, length: length, allocator: context.channel.allocator, fill)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
     func flush() {
         context?.flush()
     }
