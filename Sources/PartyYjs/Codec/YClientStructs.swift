@@ -3,13 +3,13 @@
 /// search and a copy. Gaps (structs not received yet) are Skip structs.
 struct YClientStructs: Sendable {
     /// The encoded structs.
-    private(set) var bytes: [UInt8] = []
+    var bytes: [UInt8] = []
     /// The first clock of each struct.
     private(set) var clocks: [UInt64] = []
     /// Where each struct starts in `bytes`.
     private(set) var offsets: [Int] = []
     /// The clock after the last struct.
-    private(set) var end: UInt64 = 0
+    var end: UInt64 = 0
     /// The gaps, in clock order.
     private(set) var gaps: [YDeleteSet.Range] = []
 
@@ -22,15 +22,21 @@ struct YClientStructs: Sendable {
         return gaps.first?.clock ?? end
     }
 
-    /// Adds `structs` (in clock order, none empty or a gap) of `client`, read from `source`;
-    /// returns whether any of them brought ticks not held before.
+    /// Adds `structs` (in clock order; gaps and empty ones are skipped) of `client`, read from
+    /// `source`; returns whether any of them brought ticks not held before.
     mutating func add(_ structs: ArraySlice<YStruct>, client: UInt64, source: [UInt8]) -> Bool {
         var changed = false
         for index in structs.indices {
             let structure = structs[index]
+            guard structure.kind != .skip, structure.length > 0 else { continue }
             let structureEnd = structure.clock + structure.length
             if clocks.isEmpty || structure.clock >= end {
-                if !clocks.isEmpty && structure.clock > end { appendGap(clock: end, length: structure.clock - end) }
+                if !clocks.isEmpty && structure.clock > end {
+                    appendGap(clock: end, length: structure.clock - end)
+                } else if !clocks.isEmpty, mergeIntoLast(structure, client: client, from: source) {
+                    changed = true
+                    continue
+                }
                 append(structure, from: source)
                 changed = true
             } else if structure.clock >= clocks[0] && !gapOverlaps(structure.clock, min(structureEnd, end)) {
@@ -81,7 +87,7 @@ struct YClientStructs: Sendable {
     }
 
     /// The struct at `index`, read again from `bytes`.
-    private func structure(at index: Int) -> YStruct {
+    func structure(at index: Int) -> YStruct {
         var reader = Lib0Reader(bytes, range: offsets[index]..<(index + 1 < offsets.count ? offsets[index + 1] : bytes.count))
         do {
             var structure = try reader.readStruct()
@@ -99,11 +105,15 @@ struct YClientStructs: Sendable {
         end = structure.clock + structure.length
     }
 
+    /// Appends `structure` without its first `offset` ticks (merged into the last struct when
+    /// it can be, as a whole struct would be).
     private mutating func appendSlice(of structure: YStruct, client: UInt64, from source: [UInt8], dropping offset: UInt64) {
-        clocks.append(structure.clock + offset)
-        offsets.append(bytes.count)
-        YStructSlice.write(structure, of: client, in: source, from: offset, to: &bytes)
-        end = structure.clock + structure.length
+        var slice: [UInt8] = []
+        YStructSlice.write(structure, of: client, in: source, from: offset, to: &slice)
+        var reader = Lib0Reader(slice)
+        guard var sliced = try? reader.readStruct() else { preconditionFailure("a slice of a checked struct does not read") }
+        sliced.clock = structure.clock + offset
+        if !mergeIntoLast(sliced, client: client, from: slice) { append(sliced, from: slice) }
     }
 
     private mutating func appendGap(clock: UInt64, length: UInt64) {
@@ -124,7 +134,7 @@ struct YClientStructs: Sendable {
         for index in 0..<old.count where !old.isGap(index) {
             pieces.append((old.structure(at: index), false))
         }
-        for structure in new { pieces.append((structure, true)) }
+        for structure in new where structure.kind != .skip && structure.length > 0 { pieces.append((structure, true)) }
         pieces.sort { left, right in
             left.structure.clock != right.structure.clock ? left.structure.clock < right.structure.clock : !left.isNew && right.isNew
         }
@@ -134,8 +144,12 @@ struct YClientStructs: Sendable {
             let structureEnd = structure.clock + structure.length
             let from = isNew ? source : old.bytes
             if clocks.isEmpty || structure.clock >= end {
-                if !clocks.isEmpty && structure.clock > end { appendGap(clock: end, length: structure.clock - end) }
-                append(structure, from: from)
+                if !clocks.isEmpty && structure.clock > end {
+                    appendGap(clock: end, length: structure.clock - end)
+                    append(structure, from: from)
+                } else if clocks.isEmpty || !mergeIntoLast(structure, client: client, from: from) {
+                    append(structure, from: from)
+                }
             } else if structureEnd > end {
                 appendSlice(of: structure, client: client, from: from, dropping: end - structure.clock)
             } else {

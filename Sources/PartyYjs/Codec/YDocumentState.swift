@@ -25,10 +25,8 @@ public struct YDocumentState: Sendable {
     public mutating func apply(_ update: [UInt8]) throws(YUpdateError) -> Bool {
         let reader = try YUpdateReader(update)
         var changed = false
-        for block in reader.blocks {
-            let structs = block.structs.filter { $0.kind != .skip && $0.length > 0 }
-            guard !structs.isEmpty else { continue }
-            if clients[block.client, default: YClientStructs()].add(structs[...], client: block.client, source: update) {
+        for block in reader.blocks where block.structs.contains(where: { $0.kind != .skip && $0.length > 0 }) {
+            if clients[block.client, default: YClientStructs()].add(block.structs[...], client: block.client, source: update) {
                 changed = true
             }
         }

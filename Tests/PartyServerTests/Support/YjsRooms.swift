@@ -78,6 +78,12 @@ enum YjsWire {
         return out + string(text) + [0]
     }
 
+    /// An update in which `client` inserts `text` (at clock 0 of its own) right after another
+    /// client's character (`originClient`, `originClock`).
+    static func insertAfter(_ text: String, client: UInt64, originClient: UInt64, originClock: UInt64) -> [UInt8] {
+        [1, 1] + varUInt(client) + [0, 0x84] + varUInt(originClient) + varUInt(originClock) + string(text) + [0]
+    }
+
     /// A sync message of `sub` type carrying `payload`.
     static func sync(_ sub: UInt8, _ payload: [UInt8]) -> [UInt8] {
         [0, sub] + varUInt(UInt64(payload.count)) + payload

@@ -1,0 +1,76 @@
+extension YClientStructs {
+    /// How large an item's content may grow by merging the structs that follow it.
+    static let maxMergedContentBytes = 1024
+
+    /// Merges `structure`, which starts where the last struct ends, into that struct when Yjs
+    /// would read the two the same way as one: both GC, or items of the same content kind
+    /// (string, deleted, JSON or any values) where the new one's origin is the last one's last
+    /// tick and their right origins are equal. Splitting the merged item at that tick, as Yjs
+    /// does when something refers to it, gives back exactly the two items. So typing, one
+    /// character an update, is kept as a few items instead of one per keystroke. Returns
+    /// whether it merged.
+    mutating func mergeIntoLast(_ structure: YStruct, client: UInt64, from source: [UInt8]) -> Bool {
+        let lastIndex = clocks.count - 1
+        guard lastIndex >= 0, structure.clock == end, bytes[offsets[lastIndex]] != YStruct.skipInfo else { return false }
+        let last = self.structure(at: lastIndex)
+        if last.kind == .gc || structure.kind == .gc {
+            guard last.kind == .gc, structure.kind == .gc else { return false }
+            bytes.removeSubrange(offsets[lastIndex]...)
+            bytes.append(YStruct.gcInfo)
+            Lib0Writer.writeVarUInt(last.length + structure.length, to: &bytes)
+            end = structure.clock + structure.length
+            return true
+        }
+        let kind = last.info & YStruct.Flag.content
+        guard kind == structure.info & YStruct.Flag.content,
+              [YStruct.Content.string, YStruct.Content.deleted, YStruct.Content.any, YStruct.Content.json].contains(kind),
+              structure.info & YStruct.Flag.origin != 0,
+              last.range.upperBound - last.contentStart + structure.range.upperBound - structure.contentStart <= Self.maxMergedContentBytes,
+              Self.originIs(client, end - 1, in: source, after: structure.range.lowerBound),
+              sameRightOrigin(last, structure, source)
+        else { return false }
+        var merged: [UInt8] = []
+        do {
+            var left = Lib0Reader(bytes, range: last.contentStart..<last.range.upperBound)
+            var right = Lib0Reader(source, range: structure.contentStart..<structure.range.upperBound)
+            switch kind {
+            case YStruct.Content.deleted:
+                Lib0Writer.writeVarUInt(last.length + structure.length, to: &merged)
+            case YStruct.Content.string:
+                let leftString = try left.readStringRange()
+                let rightString = try right.readStringRange()
+                Lib0Writer.writeVarUInt(UInt64(leftString.count + rightString.count), to: &merged)
+                merged.append(contentsOf: bytes[leftString])
+                merged.append(contentsOf: source[rightString])
+            default:  // JSON or any values: a count, then the values back to back
+                let leftCount = try left.readVarUInt()
+                let rightCount = try right.readVarUInt()
+                Lib0Writer.writeVarUInt(leftCount + rightCount, to: &merged)
+                merged.append(contentsOf: bytes[left.position..<last.range.upperBound])
+                merged.append(contentsOf: source[right.position..<structure.range.upperBound])
+            }
+        } catch {
+            preconditionFailure("a checked struct failed to read again: \(error)")
+        }
+        bytes.removeSubrange(last.contentStart...)
+        bytes.append(contentsOf: merged)
+        end = structure.clock + structure.length
+        return true
+    }
+
+    /// Whether the origin id written right after the info byte at `infoOffset` is
+    /// (`client`, `clock`).
+    private static func originIs(_ client: UInt64, _ clock: UInt64, in source: [UInt8], after infoOffset: Int) -> Bool {
+        var reader = Lib0Reader(source, range: (infoOffset + 1)..<source.count)
+        return (try? reader.readVarUInt()) == client && (try? reader.readVarUInt()) == clock
+    }
+
+    /// Whether `last` (in `bytes`) and `next` (in `source`) have the same right origin, or none.
+    private func sameRightOrigin(_ last: YStruct, _ next: YStruct, _ source: [UInt8]) -> Bool {
+        switch (last.rightOrigin, next.rightOrigin) {
+        case (nil, nil): true
+        case (let left?, let right?): bytes[left].elementsEqual(source[right])
+        default: false
+        }
+    }
+}
