@@ -55,8 +55,8 @@ extension TinyBaseServer {
     /// The current time in milliseconds since 1970, from the room's clock.
     var nowMilliseconds: Int64 { Int64((room.now.timeIntervalSince1970 * 1000).rounded(.down)) }
 
-    /// Loads the stored store (or starts an empty one) and starts its synchronizer, which asks
-    /// the clients connected now for what they have. Call it from `onStart` when you override it.
+    /// Loads the stored store (or starts an empty one) and starts its synchronizer. Call it from
+    /// `onStart` when you override it.
     public func tinybaseStart() async throws {
         guard !tinybase.started else { return }
         let storage = TinyBaseStorage(storage: room.storage)
@@ -69,10 +69,12 @@ extension TinyBaseServer {
         }
         var peer = TinyBaseSynchronizerPeer(store: store, requestTimeout: Self.tinybaseOptions.requestTimeoutMilliseconds)
         tinybase.storedRevision = peer.revision
-        let greeting = peer.start(now: now)
+        // Its opening requests are not sent: on a first start nobody is connected yet, and
+        // clients connected through a hibernation are in sync. Clients start the sync themselves
+        // when they connect (GetContentHashes and ContentHashes to everyone, the store included).
+        _ = peer.start(now: now)
         tinybase.peer = peer
         tinybase.started = true
-        send(greeting)
     }
 
     /// The tags that route frames to this connection: its client id, the upgrade's
