@@ -29,33 +29,42 @@ extension YClientStructs {
               Self.originIs(client, end - 1, in: source, after: structure.range.lowerBound),
               sameRightOrigin(last, structure, source)
         else { return false }
-        var merged: [UInt8] = []
+        // The last struct ends the bytes: its content grows in place, with a new count or length.
+        var right = Lib0Reader(source, range: structure.contentStart..<structure.range.upperBound)
+        var left = Lib0Reader(bytes, range: last.contentStart..<last.range.upperBound)
         do {
-            var left = Lib0Reader(bytes, range: last.contentStart..<last.range.upperBound)
-            var right = Lib0Reader(source, range: structure.contentStart..<structure.range.upperBound)
             switch kind {
             case YStruct.Content.deleted:
-                Lib0Writer.writeVarUInt(last.length + structure.length, to: &merged)
+                replaceVarUInt(at: last.contentStart, with: last.length + structure.length)
             case YStruct.Content.string:
-                let leftString = try left.readStringRange()
-                let rightString = try right.readStringRange()
-                Lib0Writer.writeVarUInt(UInt64(leftString.count + rightString.count), to: &merged)
-                merged.append(contentsOf: bytes[leftString])
-                merged.append(contentsOf: source[rightString])
+                let leftString = try left.readByteRange()
+                let rightString = try right.readByteRange()
+                replaceVarUInt(at: last.contentStart, with: UInt64(leftString.count + rightString.count))
+                bytes.append(contentsOf: source[rightString])
             default:  // JSON or any values: a count, then the values back to back
                 let leftCount = try left.readVarUInt()
                 let rightCount = try right.readVarUInt()
-                Lib0Writer.writeVarUInt(leftCount + rightCount, to: &merged)
-                merged.append(contentsOf: bytes[left.position..<last.range.upperBound])
-                merged.append(contentsOf: source[right.position..<structure.range.upperBound])
+                replaceVarUInt(at: last.contentStart, with: leftCount + rightCount)
+                bytes.append(contentsOf: source[right.position..<structure.range.upperBound])
             }
         } catch {
             preconditionFailure("a checked struct failed to read again: \(error)")
         }
-        bytes.removeSubrange(last.contentStart...)
-        bytes.append(contentsOf: merged)
         end = structure.clock + structure.length
         return true
+    }
+
+    /// Replaces the variable-length integer at `offset` in `bytes` with `value`.
+    private mutating func replaceVarUInt(at offset: Int, with value: UInt64) {
+        var width = 1
+        while bytes[offset + width - 1] >= 0x80 { width += 1 }
+        var encoded: [UInt8] = []
+        Lib0Writer.writeVarUInt(value, to: &encoded)
+        if encoded.count == width {
+            for index in 0..<width { bytes[offset + index] = encoded[index] }
+        } else {
+            bytes.replaceSubrange(offset..<(offset + width), with: encoded)
+        }
     }
 
     /// Whether the origin id written right after the info byte at `infoOffset` is

@@ -86,13 +86,14 @@ struct YClientStructs: Sendable {
         gaps.contains { $0.clock < end && $0.end > start }
     }
 
-    /// The struct at `index`, read again from `bytes`.
+    /// The struct at `index`, its header read again from `bytes` (its content was checked when
+    /// it came in).
     func structure(at index: Int) -> YStruct {
-        var reader = Lib0Reader(bytes, range: offsets[index]..<(index + 1 < offsets.count ? offsets[index + 1] : bytes.count))
+        let last = index + 1 == offsets.count
+        var reader = Lib0Reader(bytes, range: offsets[index]..<(last ? bytes.count : offsets[index + 1]))
+        let length = (last ? end : clocks[index + 1]) - clocks[index]
         do {
-            var structure = try reader.readStruct()
-            structure.clock = clocks[index]
-            return structure
+            return try reader.readStoredStruct(clock: clocks[index], length: length)
         } catch {
             preconditionFailure("a stored struct failed to read again: \(error)")
         }

@@ -82,6 +82,39 @@ extension Lib0Reader {
         }
     }
 
+    /// Reads the header of a struct that was checked when it came in and is stored up to the
+    /// reader's end, with `length` ticks: where its content starts and its right origin, without
+    /// reading the content again.
+    mutating func readStoredStruct(clock: UInt64, length: UInt64) throws(YUpdateError) -> YStruct {
+        let start = position
+        let info = try readUInt8()
+        let ref = info & YStruct.Flag.content
+        if ref == 0 || ref == 10 {
+            return YStruct(kind: ref == 0 ? .gc : .skip, clock: clock, length: length, range: start..<end, info: info, contentStart: end)
+        }
+        if info & YStruct.Flag.origin != 0 {
+            _ = try readVarUInt()
+            _ = try readVarUInt()
+        }
+        var rightOrigin: Range<Int>?
+        if info & YStruct.Flag.rightOrigin != 0 {
+            let from = position
+            _ = try readVarUInt()
+            _ = try readVarUInt()
+            rightOrigin = from..<position
+        }
+        if info & (YStruct.Flag.origin | YStruct.Flag.rightOrigin) == 0 {
+            if try readVarUInt() == 1 {
+                _ = try readByteRange()
+            } else {
+                _ = try readVarUInt()
+                _ = try readVarUInt()
+            }
+            if info & YStruct.Flag.parentSub != 0 { _ = try readByteRange() }
+        }
+        return YStruct(kind: .item, clock: clock, length: length, range: start..<end, info: info, rightOrigin: rightOrigin, contentStart: position)
+    }
+
     /// Reads an item's content of kind `ref`; returns its length in clock ticks.
     private mutating func readContent(_ ref: UInt8, at start: Int) throws(YUpdateError) -> UInt64 {
         switch ref {

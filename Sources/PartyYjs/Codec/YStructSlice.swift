@@ -32,12 +32,12 @@ enum YStructSlice {
                 let isJSON = structure.info & YStruct.Flag.content == YStruct.Content.json
                 let count = try reader.readVarUInt()
                 for _ in 0..<offset {
-                    if isJSON { _ = try reader.readStringRange() } else { try reader.skipAny() }
+                    if isJSON { _ = try reader.readByteRange() } else { try reader.skipAny() }
                 }
                 Lib0Writer.writeVarUInt(count - offset, to: &out)
                 out.append(contentsOf: bytes[reader.position..<structure.range.upperBound])
             case YStruct.Content.string:
-                let range = try reader.readStringRange()
+                let range = try reader.readByteRange()
                 writeString(bytes, range, droppingUTF16Units: offset, to: &out)
             default:
                 preconditionFailure("a struct of length 1 cannot be sliced")
