@@ -30,19 +30,19 @@ extension YClientStructs {
               sameRightOrigin(last, structure, source)
         else { return false }
         // The last struct ends the bytes: its content grows in place, with a new count or length.
+        // Its count is read straight from `bytes`: a reader would hold a second reference to the
+        // array and make every write below copy it whole.
+        let leftCount = readVarUInt(at: last.contentStart)
         var right = Lib0Reader(source, range: structure.contentStart..<structure.range.upperBound)
-        var left = Lib0Reader(bytes, range: last.contentStart..<last.range.upperBound)
         do {
             switch kind {
             case YStruct.Content.deleted:
                 replaceVarUInt(at: last.contentStart, with: last.length + structure.length)
             case YStruct.Content.string:
-                let leftString = try left.readByteRange()
                 let rightString = try right.readByteRange()
-                replaceVarUInt(at: last.contentStart, with: UInt64(leftString.count + rightString.count))
+                replaceVarUInt(at: last.contentStart, with: leftCount + UInt64(rightString.count))
                 bytes.append(contentsOf: source[rightString])
             default:  // JSON or any values: a count, then the values back to back
-                let leftCount = try left.readVarUInt()
                 let rightCount = try right.readVarUInt()
                 replaceVarUInt(at: last.contentStart, with: leftCount + rightCount)
                 bytes.append(contentsOf: source[right.position..<structure.range.upperBound])
@@ -52,6 +52,20 @@ extension YClientStructs {
         }
         end = structure.clock + structure.length
         return true
+    }
+
+    /// The variable-length integer at `offset` in `bytes` (checked when it came in).
+    private func readVarUInt(at offset: Int) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        var index = offset
+        while true {
+            let byte = bytes[index]
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+            index += 1
+        }
     }
 
     /// Replaces the variable-length integer at `offset` in `bytes` with `value`.
