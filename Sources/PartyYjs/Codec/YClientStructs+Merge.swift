@@ -23,7 +23,7 @@ extension YClientStructs {
         }
         let kind = last.info & YStruct.Flag.content
         guard kind == structure.info & YStruct.Flag.content,
-              [YStruct.Content.string, YStruct.Content.deleted, YStruct.Content.any, YStruct.Content.json].contains(kind),
+              kind == YStruct.Content.string || kind == YStruct.Content.deleted || kind == YStruct.Content.any || kind == YStruct.Content.json,
               structure.info & YStruct.Flag.origin != 0,
               last.range.upperBound - last.contentStart + structure.range.upperBound - structure.contentStart <= Self.maxMergedContentBytes,
               Self.originIs(client, end - 1, in: source, after: structure.range.lowerBound),

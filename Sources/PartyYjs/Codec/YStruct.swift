@@ -55,27 +55,7 @@ extension Lib0Reader {
             let length = try readVarUInt()
             return YStruct(kind: ref == 0 ? .gc : .skip, length: length, range: start..<position, info: info, contentStart: position)
         default:
-            if info & YStruct.Flag.origin != 0 {
-                _ = try readVarUInt()
-                _ = try readVarUInt()
-            }
-            var rightOrigin: Range<Int>?
-            if info & YStruct.Flag.rightOrigin != 0 {
-                let from = position
-                _ = try readVarUInt()
-                _ = try readVarUInt()
-                rightOrigin = from..<position
-            }
-            if info & (YStruct.Flag.origin | YStruct.Flag.rightOrigin) == 0 {
-                // The parent: a root type's name, or the id of the item holding the type.
-                if try readVarUInt() == 1 {
-                    _ = try readStringRange()
-                } else {
-                    _ = try readVarUInt()
-                    _ = try readVarUInt()
-                }
-                if info & YStruct.Flag.parentSub != 0 { _ = try readStringRange() }
-            }
+            let rightOrigin = try readItemHeader(info, checked: true)
             let contentStart = position
             let length = try readContent(ref, at: start)
             return YStruct(kind: .item, length: length, range: start..<position, info: info, rightOrigin: rightOrigin, contentStart: contentStart)
@@ -92,6 +72,14 @@ extension Lib0Reader {
         if ref == 0 || ref == 10 {
             return YStruct(kind: ref == 0 ? .gc : .skip, clock: clock, length: length, range: start..<end, info: info, contentStart: end)
         }
+        let rightOrigin = try readItemHeader(info, checked: false)
+        return YStruct(kind: .item, clock: clock, length: length, range: start..<end, info: info, rightOrigin: rightOrigin, contentStart: position)
+    }
+
+    /// Reads an item's origin, right origin and, when it has neither, its parent; returns where
+    /// its right origin is. `checked`: strings are checked as UTF-8 (input from a peer), not
+    /// only skipped (bytes stored after such a check).
+    private mutating func readItemHeader(_ info: UInt8, checked: Bool) throws(YUpdateError) -> Range<Int>? {
         if info & YStruct.Flag.origin != 0 {
             _ = try readVarUInt()
             _ = try readVarUInt()
@@ -104,15 +92,16 @@ extension Lib0Reader {
             rightOrigin = from..<position
         }
         if info & (YStruct.Flag.origin | YStruct.Flag.rightOrigin) == 0 {
+            // The parent: a root type's name, or the id of the item holding the type.
             if try readVarUInt() == 1 {
-                _ = try readByteRange()
+                _ = checked ? try readStringRange() : try readByteRange()
             } else {
                 _ = try readVarUInt()
                 _ = try readVarUInt()
             }
-            if info & YStruct.Flag.parentSub != 0 { _ = try readByteRange() }
+            if info & YStruct.Flag.parentSub != 0 { _ = checked ? try readStringRange() : try readByteRange() }
         }
-        return YStruct(kind: .item, clock: clock, length: length, range: start..<end, info: info, rightOrigin: rightOrigin, contentStart: position)
+        return rightOrigin
     }
 
     /// Reads an item's content of kind `ref`; returns its length in clock ticks.
