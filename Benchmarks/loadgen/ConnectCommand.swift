@@ -32,6 +32,12 @@ struct Connect: AsyncParsableCommand {
     @Option(help: "Seconds the connecting phase may take before the rest count as failed.")
     var timeout: Double = 120
 
+    @Option(name: .customLong("server-pid"), help: "The server's process id (same machine): reports its RSS per held connection and its CPU time per connection set up, from /proc.")
+    var serverPID: Int32?
+
+    @Option(name: .customLong("source-addresses"), help: "Comma-separated local IPv4 addresses to connect from, round-robin (e.g. 127.0.0.1,127.0.0.2): each gives ~28,000 more ephemeral ports.")
+    var sourceAddresses: String?
+
 
     func validate() throws {
         try client.validate(rooms: rooms)
@@ -51,7 +57,12 @@ struct Connect: AsyncParsableCommand {
         let target = try TargetURL(client.url)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: client.threads)
         let loops = Array(group.makeIterator())
-        let connector = Connector(target: target, deflate: client.deflate)
+        var configured = Connector(target: target, deflate: client.deflate)
+        if let sourceAddresses {
+            configured.sourceAddresses = try sourceAddresses.split(separator: ",").map { try SocketAddress(ipAddress: String($0), port: 0) }
+        }
+        let connector = configured
+        let serverBefore = serverPID.flatMap { pid in ProcFS.statusKiB("VmRSS", pid: pid).map { ($0, ProcFS.cpuSeconds(pid: pid) ?? 0) } }
         let deadline = NIODeadline.now() + timeAmount(seconds: timeout)
         let flags = HoldFlags()
 
@@ -102,6 +113,10 @@ struct Connect: AsyncParsableCommand {
             try? await Task.sleep(nanoseconds: UInt64(hold * 1_000_000_000))
         }
         let heldSeconds = seconds(from: holdStart, to: monotonicNanoseconds())
+        // Read after the hold, so the CPU time includes the rooms' work for each new connection
+        // (onConnect and what it sends), which goes on after the handshake.
+        let serverRSSHeld = serverPID.flatMap { ProcFS.statusKiB("VmRSS", pid: $0) }
+        let serverCPUConnected = serverPID.flatMap { ProcFS.cpuSeconds(pid: $0) }
         flags.finishing.store(true, ordering: .sequentiallyConsistent)
         let droppedCount = flags.dropped.load(ordering: .sequentiallyConsistent)
 
@@ -144,6 +159,13 @@ struct Connect: AsyncParsableCommand {
         json["loadgen_wall_seconds"] = .number(seconds(from: wallStart, to: monotonicNanoseconds()))
         json["loadgen_threads"] = .int(client.threads)
         json["open_file_limit"] = .int(Int(clamping: fileLimit))
+        if let (rssBefore, cpuBefore) = serverBefore, let serverRSSHeld, let serverCPUConnected, !channels.isEmpty {
+            json["server_rss_before_kib"] = .int(rssBefore)
+            json["server_rss_held_kib"] = .int(serverRSSHeld)
+            json["server_bytes_per_connection"] = .int((serverRSSHeld - rssBefore) * 1024 / channels.count)
+            json["server_cpu_connect_seconds"] = .number(serverCPUConnected - cpuBefore)
+            json["server_cpu_us_per_connection"] = .number((serverCPUConnected - cpuBefore) * 1e6 / Double(channels.count), decimals: 1)
+        }
         json["ok"] = .bool(ok)
         emitResult(json)
         guard ok else {

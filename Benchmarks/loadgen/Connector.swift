@@ -6,6 +6,9 @@ struct Connector: Sendable {
     let target: TargetURL
     /// Whether connections offer permessage-deflate.
     var deflate = false
+    /// Local addresses to connect from, round-robin by index (empty: the system's choice). Each
+    /// loopback source address has its own ~28,000 ephemeral ports towards one server port.
+    var sourceAddresses: [SocketAddress] = []
 
     /// A connection attempt: `opened` succeeds once the 101 response was checked; `closed`
     /// always completes, when the socket is gone (or at once if it never existed).
@@ -48,7 +51,8 @@ struct Connector: Sendable {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        let channel = bootstrap.connect(to: target.address)
+        let source = sourceAddresses.isEmpty ? nil : sourceAddresses[index % sourceAddresses.count]
+        let channel = (source.map { bootstrap.bind(to: $0) } ?? bootstrap).connect(to: target.address)
         channel.whenFailure { error in
             // The handler normally reports this; these cover a socket that was never set up.
             opened.fail(error)

@@ -18,6 +18,8 @@ package final class EdgeServices: Sendable {
     package let cluster: ClusterNode?
     /// The room call router of a cluster node (it runs the calls other nodes forward here).
     package let clusterCalls: ClusterRoomCallRouter?
+    /// Every open WebSocket session, closed together on graceful shutdown.
+    package let sessions = WebSocketSessions()
 
     /// The services of a running server.
     package init(

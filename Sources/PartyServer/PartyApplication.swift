@@ -199,6 +199,14 @@ public final class PartyApplication: Service, Sendable {
                 directory.timers.stop()
             }
             try await application.run()
+            // WebSocket sessions are not tasks of the HTTP server, which has stopped: close them
+            // now and wait for their rooms. A node leaving a cluster: its rooms move, so clients
+            // reconnect (1012).
+            if cluster == nil {
+                await edge.sessions.closeAll(code: CloseCode.goingAway, reason: "server shutting down")
+            } else {
+                await edge.sessions.closeAll(code: CloseCode.serviceRestart, reason: "server shutting down; reconnect")
+            }
         }
         await cluster?.leave()
         let hibernated = await registry.hibernateAll()

@@ -56,8 +56,8 @@ public final class InMemoryRoom: Sendable {
     public func connect(id: String = UUID().uuidString, request: Request? = nil) async -> InMemoryClient {
         let request = request ?? Request(uri: "/parties/\(room.server)/\(room.name)?_pk=\(id)", query: [("_pk", id)])
         let connection = Connection(id: id, uri: request.uri, room: room, user: request.user, limits: limits, transport: InMemoryTransport())
-        let driver = ConnectionDriver(slot: slot, connection: connection, context: ConnectionContext(request: request))
-        let registered = await driver.open()
+        let driver = ConnectionDriver(slot: slot, connection: connection)
+        let registered = await driver.open(ConnectionContext(request: request))
         await room.outputReleased()
         return InMemoryClient(driver: driver, isRegistered: registered)
     }
@@ -138,5 +138,6 @@ extension Room {
 /// A transport with nothing to carry: in memory, frames stay in the connection's queue.
 struct InMemoryTransport: ConnectionTransport {
     func connectionDidStartClosing(urgent: OutboundFrame?) {}
+    func outputReady() {}
     func closed() async throws {}
 }

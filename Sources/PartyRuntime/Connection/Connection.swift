@@ -9,8 +9,8 @@ import Synchronization
 ///
 /// A connection belongs to the room, not to the room's actor: it keeps its id, tags, `uri` and
 /// state while the actor comes and goes. Sending never blocks: messages go onto a bounded
-/// outbound queue drained by the connection's own writer. A client that lets the queue overflow
-/// is closed with 1008.
+/// outbound queue that the connection's transport drains when told there is output. A client
+/// that lets the queue overflow is closed with 1008.
 public final class Connection: Sendable {
     /// The connection id: the `_pk` query parameter if the client gave one, otherwise a UUID.
     public let id: String
@@ -20,8 +20,13 @@ public final class Connection: Sendable {
     public let room: Room
     /// The user attached by `onBeforeConnect` or an authenticator, if any.
     public let user: User?
-    /// Logger with `room` and `connection` metadata.
-    public let logger: Logger
+    /// Logger with `room` and `connection` metadata (made when asked for: a connection that logs
+    /// nothing keeps no metadata of its own).
+    public var logger: Logger {
+        var logger = room.logger
+        logger[metadataKey: "connection"] = .string(id)
+        return logger
+    }
 
     let limits: ConnectionLimits
     package let transport: any ConnectionTransport
@@ -34,9 +39,6 @@ public final class Connection: Sendable {
         self.user = user
         self.limits = limits
         self.transport = transport
-        var logger = room.logger
-        logger[metadataKey: "connection"] = .string(id)
-        self.logger = logger
         self.storage = Mutex(ConnectionStorage(tags: [id]))
     }
 
@@ -148,13 +150,13 @@ public final class Connection: Sendable {
 
     /// Starts the closing handshake now.
     package func startClosing(code: Int, reason: String) {
-        let started = storage.withLock { storage -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard storage.lifecycle.startClosing() else { return (false, nil) }
+        let (started, notify) = storage.withLock { storage -> (Bool, Bool) in
+            guard storage.lifecycle.startClosing() else { return (false, false) }
             storage.queue.append(.close(code: code, reason: reason))
-            return (true, storage.takeWaiter())
+            return (true, storage.notifyWriter())
         }
-        started.1?.resume()
-        if started.0 { transport.connectionDidStartClosing(urgent: nil) }
+        if notify { transport.outputReady() }
+        if started { transport.connectionDidStartClosing(urgent: nil) }
     }
 
     /// Queues a frame through the room's output gate.
@@ -169,12 +171,12 @@ public final class Connection: Sendable {
         let limits = self.limits
         let result = storage.withLock { $0.push(frame, size: size, limits: limits) }
         switch result {
-        case .queued(let waiter):
-            waiter?.resume()
+        case .queued(let notify):
+            if notify { transport.outputReady() }
         case .dropped:
             break
-        case .overflow(let waiter):
-            waiter?.resume()
+        case .overflow(let notify):
+            if notify { transport.outputReady() }
             logger.warning(
                 "outbound queue overflowed; closing slow client with 1008",
                 metadata: ["limit.messages": "\(limits.maxQueuedMessages)", "limit.bytes": "\(limits.maxQueuedBytes)"]
@@ -185,18 +187,19 @@ public final class Connection: Sendable {
 
     /// Queues a control frame (pong, or the close frame answering the client's close); ignores limits.
     package func enqueueControl(_ frame: OutboundFrame, finishing: Bool) {
-        let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
-            guard storage.lifecycle.queueControl(finishing: finishing) else { return nil }
+        let notify = storage.withLock { storage -> Bool in
+            guard storage.lifecycle.queueControl(finishing: finishing) else { return false }
             storage.queue.append(frame)
-            return storage.takeWaiter()
+            return storage.notifyWriter()
         }
-        waiter?.resume()
+        if notify { transport.outputReady() }
     }
 
     /// Removes and returns the queued messages (control frames are skipped), without waiting.
     package func drainQueuedMessages() -> [Message] {
         let frames = storage.withLock { storage -> [OutboundFrame] in
             storage.lifecycle.drained()
+            storage.writerNotified = false
             return storage.queue.removeAllFrames()
         }
         return frames.compactMap { frame in
@@ -214,53 +217,49 @@ public final class Connection: Sendable {
             let count = storage.queue.count
             storage.queue.removeAll()
             storage.lifecycle.drained()
+            storage.writerNotified = false
             return count
         }
     }
 
-    /// Moves every queued frame into `batch`; waits while the queue is empty.
-    /// Returns `false` once the writer should stop (the close frame, if any, has been handed over).
-    package func takeOutbound(_ batch: inout Deque<OutboundFrame>) async -> Bool {
-        while true {
-            let ready = storage.withLock { storage -> Bool? in
-                if !storage.queue.isEmpty {
-                    storage.queue.moveAll(into: &batch)
-                    storage.lifecycle.drained()
-                    return true
-                }
-                return storage.lifecycle.writerFinished ? false : nil
-            }
-            if let ready { return ready }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = storage.withLock { storage -> Bool in
-                    if !storage.queue.isEmpty || storage.lifecycle.writerFinished { return true }
-                    storage.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
+    /// Takes every queued frame with its storage and hands them to `write` (outside the lock);
+    /// returns whether the writer is done after them. Until it is called, later frames send the
+    /// transport no new `outputReady()`.
+    package func takeOutbound(_ write: (inout FrameBatch) -> Void) -> Bool {
+        var finished = false
+        var frames = storage.withLock { storage -> FrameBatch in
+            storage.writerNotified = false
+            let frames = storage.queue.takeAll()
+            if frames.count > 0 { storage.lifecycle.drained() }
+            finished = storage.lifecycle.writerFinished
+            return frames
         }
+        if frames.count > 0 { write(&frames) }
+        return finished
     }
 
-    /// Marks the connection closed and releases its writer.
+    /// Frames the queue's storage holds room for (0 when it holds none, as after a drain).
+    package var queueStorageCapacity: Int { storage.withLock { $0.queue.storageCapacity } }
+
+    /// Marks the connection closed and lets its writer finish.
     package func markClosed() {
-        let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
+        let notify = storage.withLock { storage -> Bool in
             storage.lifecycle.close()
             storage.queue.removeAll()
-            return storage.takeWaiter()
+            return storage.notifyWriter()
         }
-        waiter?.resume()
+        if notify { transport.outputReady() }
     }
 
     /// Drops the connection at once (a hard termination): nothing more is sent, the transport is
     /// closed without a closing handshake, and `onClose` does not run.
     package func drop() {
-        let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
+        let notify = storage.withLock { storage -> Bool in
             storage.lifecycle.drop()
             storage.queue.removeAll()
-            return storage.takeWaiter()
+            return storage.notifyWriter()
         }
-        waiter?.resume()
+        if notify { transport.outputReady() }
         transport.abort()
     }
 
@@ -269,10 +268,10 @@ public final class Connection: Sendable {
 
     /// Lets the writer stop once the queue (for example a final close frame) is drained.
     package func finishWriting() {
-        let waiter = storage.withLock { storage -> CheckedContinuation<Void, Never>? in
+        let notify = storage.withLock { storage -> Bool in
             storage.lifecycle.finishWriting()
-            return storage.takeWaiter()
+            return storage.notifyWriter()
         }
-        waiter?.resume()
+        if notify { transport.outputReady() }
     }
 }

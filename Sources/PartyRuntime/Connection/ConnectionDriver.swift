@@ -12,19 +12,17 @@ package struct ConnectionDriver: Sendable {
     package let slot: RoomSlot
     /// The connection being driven.
     package let connection: Connection
-    /// The upgrade request, as returned by `onBeforeConnect`.
-    package let context: ConnectionContext
 
-    package init(slot: RoomSlot, connection: Connection, context: ConnectionContext) {
+    package init(slot: RoomSlot, connection: Connection) {
         self.slot = slot
         self.connection = connection
-        self.context = context
     }
 
-    /// Wakes the room and runs `getConnectionTags` and `onConnect`. Returns whether the connection
+    /// Wakes the room and runs `getConnectionTags` and `onConnect` with `context`, the upgrade
+    /// request (kept only while they run). Returns whether the connection
     /// was registered with the room; when the room failed to start or a hook threw, the
     /// connection is already closing with 1011 (1013 when a room limit kept the room from starting).
-    package func open() async -> Bool {
+    package func open(_ context: ConnectionContext) async -> Bool {
         let hold: RoomHold
         do {
             hold = try await slot.acquire(admitting: true)

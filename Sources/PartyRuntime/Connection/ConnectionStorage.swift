@@ -1,22 +1,26 @@
 import Foundation
 
 /// The mutable part of a connection, behind its lock: its lifecycle, tags, state, outbound queue
-/// and the writer waiting for frames.
+/// and whether its transport was told to come for the queued frames.
 struct ConnectionStorage: Sendable {
     var lifecycle = ConnectionLifecycle()
     var tags: [String]
     var stateValue: (any Sendable)?
     var stateData: Data?
     let queue = FrameQueue()
-    var waiter: CheckedContinuation<Void, Never>?
+    /// The transport was told there is output and has not taken it yet: further frames need no
+    /// new notice.
+    var writerNotified = false
 
     init(tags: [String]) {
         self.tags = tags
     }
 
-    mutating func takeWaiter() -> CheckedContinuation<Void, Never>? {
-        defer { waiter = nil }
-        return waiter
+    /// Whether the transport must be told there is output (it was not told since it last took).
+    mutating func notifyWriter() -> Bool {
+        guard !writerNotified else { return false }
+        writerNotified = true
+        return true
     }
 
     /// Offers `frame` to the queue as the lifecycle decides; on overflow the queue is emptied.
@@ -26,17 +30,18 @@ struct ConnectionStorage: Sendable {
             return .dropped
         case .overflow:
             queue.removeAll()
-            return .overflow(takeWaiter())
+            return .overflow(notify: notifyWriter())
         case .queue:
             queue.append(frame)
-            return .queued(takeWaiter())
+            return .queued(notify: notifyWriter())
         }
     }
 }
 
-/// What happened to a frame offered to a connection's queue.
+/// What happened to a frame offered to a connection's queue, and whether the transport must be
+/// told that there is output.
 enum EnqueueResult {
-    case queued(CheckedContinuation<Void, Never>?)
+    case queued(notify: Bool)
     case dropped
-    case overflow(CheckedContinuation<Void, Never>?)
+    case overflow(notify: Bool)
 }

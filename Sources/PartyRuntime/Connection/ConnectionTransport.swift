@@ -5,6 +5,11 @@ package protocol ConnectionTransport: Sendable {
     /// long the closing handshake may take.
     func connectionDidStartClosing(urgent: OutboundFrame?)
 
+    /// Frames wait in the connection's queue, or its writer should finish: the transport takes
+    /// them with `Connection.takeOutbound()` when it can write. Called at most once until that
+    /// call, from any thread, never under the connection's lock.
+    func outputReady()
+
     /// Waits until the underlying connection is gone.
     func closed() async throws
 

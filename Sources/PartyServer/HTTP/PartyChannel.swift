@@ -10,11 +10,12 @@ import NIOWebSocket
 
 /// The child channel of every TCP connection: HTTP/1.1 with a WebSocket upgrade whose decision
 /// (route, name, `onBeforeConnect`) can refuse with any status and a JSON body, and whose frames
-/// are handled by `WebSocketSession`, which sees the peer's close code.
+/// are handled on the event loop by the `WebSocketSession` started in the upgraded pipeline.
 struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     /// What the upgrade negotiation produced.
     enum UpgradeResult: Sendable {
-        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, WebSocketSession)
+        /// A WebSocket session runs in the pipeline; nothing waits for it.
+        case websocket
         case relay(any Channel, RelaySession)
         case notUpgraded(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         case rejected(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>, PartyRuntime.Response)
@@ -66,8 +67,14 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     /// Ends a keep-alive connection after the redirect written for a late upgrade request.
     private struct UpgradeOnReusedConnection: Error {}
 
+    /// How the channel sizes its read buffers. NIO keeps the first one for the channel's whole
+    /// life (reused for every read); its default 2 KiB was a quarter of what an idle WebSocket
+    /// costs. 512 bytes holds most upgrade requests and grows as reads fill it.
+    static let readBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
+
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
+            try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
             let compression = NIOLockedValueBox<ConnectionCompression?>(nil)
@@ -107,12 +114,9 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         limits.activity.phase = .webSocket
                         switch accepted {
                         case .accept(var session)?:
-                            let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
-                                wrappingChannelSynchronously: channel,
-                                configuration: .init(isOutboundHalfClosureEnabled: true)
-                            )
                             session.compression = compression.withLockedValue { $0 }
-                            return UpgradeResult.websocket(asyncChannel, session)
+                            try session.start(on: channel, sessions: front.edge.sessions)
+                            return UpgradeResult.websocket
                         case .relay(let relay)?:
                             try relay.attach(client: channel)
                             return UpgradeResult.relay(channel, relay)
@@ -178,8 +182,8 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                 await handleHTTP(asyncChannel: http, logger: logger)
             case .rejected(let http, let response):
                 await Self.write(response, to: http, logger: logger)
-            case .websocket(let webSocket, let session):
-                await session.run(webSocket)
+            case .websocket:
+                return
             case .relay(let client, let relay):
                 await relay.run(client)
             }

@@ -1,6 +1,6 @@
 /// Why the liveness sweeper closed a WebSocket; delivered to the connection's read loop, which
 /// reports it to `onClose` as the reason of a 1006 close.
-struct KeepAliveTimeout: Error, CustomStringConvertible {
+struct KeepAliveTimeout: Error, CustomStringConvertible, Sendable {
     /// What the peer failed to do.
     enum Kind: Sendable {
         /// No frame arrived within `pongTimeout` of a ping.

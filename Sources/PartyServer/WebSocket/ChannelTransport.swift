@@ -1,11 +1,29 @@
 import NIOCore
 import NIOWebSocket
 
-/// Carries a connection over a NIO channel: bounds the closing handshake and, for a client that
-/// stopped reading, puts the close frame on the wire ahead of the backlog.
-struct ChannelTransport: ConnectionTransport {
+/// Carries a connection over a NIO channel: tells the session's handler, on the event loop, that
+/// frames wait; bounds the closing handshake; and, for a client that stopped reading, puts the
+/// close frame on the wire ahead of the backlog.
+final class ChannelTransport: ConnectionTransport {
     let channel: any Channel
+    /// The session's handler, set once it is in the pipeline.
+    let handler: NIOLoopBoundBox<WebSocketSessionHandler?>
     let closeTimeout: Duration
+
+    init(channel: any Channel, handler: NIOLoopBoundBox<WebSocketSessionHandler?>, closeTimeout: Duration) {
+        self.channel = channel
+        self.handler = handler
+        self.closeTimeout = closeTimeout
+    }
+
+    func outputReady() {
+        let handler = self.handler
+        if channel.eventLoop.inEventLoop {
+            handler.value?.writeQueued()
+        } else {
+            channel.eventLoop.execute { handler.value?.writeQueued() }
+        }
+    }
 
     func connectionDidStartClosing(urgent: OutboundFrame?) {
         let channel = self.channel
@@ -18,9 +36,7 @@ struct ChannelTransport: ConnectionTransport {
             channel.close(promise: nil)
         }
     }
-}
 
-extension ChannelTransport {
     /// Closes the channel now.
     func abort() {
         channel.close(promise: nil)

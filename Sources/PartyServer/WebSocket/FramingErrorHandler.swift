@@ -51,7 +51,7 @@ package final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelH
 }
 
 /// A frame the decoder rejected; the session closes the connection with `code`.
-package struct FramingError: Error, CustomStringConvertible {
+package struct FramingError: Error, CustomStringConvertible, Sendable {
     package let code: Int
     package let underlying: NIOWebSocketError
 

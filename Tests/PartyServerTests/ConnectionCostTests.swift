@@ -1,0 +1,131 @@
+import Foundation
+import NIOCore
+@testable import PartyRuntime
+@testable import PartyServer
+import PartyServerTesting
+import Testing
+
+/// Structural facts that keep an idle WebSocket cheap (its cost itself is measured by
+/// `Benchmarks/run-connections`, not here).
+@Suite("Connection cost")
+struct ConnectionCostTests {
+    /// The type names of `channel`'s handlers, head first, read on its event loop.
+    private func handlerTypes(_ channel: any Channel) async throws -> [String] {
+        let description = try await channel.eventLoop.submit { channel.pipeline.debugDescription }.get()
+        // One line per handler: "<inbound type> ↓↑ <outbound type> [name]".
+        return description.split(separator: "\n").dropFirst(2).map { line in
+            let sides = line.split(separator: "↓↑", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let inbound = sides.first ?? ""
+            let outbound = (sides.last ?? "").split(separator: " ").dropLast().joined(separator: " ")
+            return inbound.isEmpty ? outbound : inbound
+        }
+    }
+
+    @Test("an upgraded WebSocket keeps only the frame codec and its session's handlers")
+    func upgradedPipeline() async throws {
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=lean")
+            #expect(try await socket.nextText() == "welcome:lean")
+            try await socket.send(text: "echo:hi")
+            #expect(try await socket.nextText() == "hi")
+            let channels = try server.liveness.watchedChannels
+            try #require(channels.count == 1)
+            let types = try await handlerTypes(channels[0])
+            // No HTTP codec, upgrade handler, request guard or async-channel bridge is left.
+            #expect(
+                types.sorted() == [
+                    "ByteToMessageHandler<WebSocketFrameDecoder>", "FramingErrorHandler", "WebSocketActivityHandler",
+                    "WebSocketFrameEncoder", "WebSocketSessionHandler",
+                ]
+            )
+            #expect(types.last == "WebSocketSessionHandler")
+            try await socket.close()
+        }
+    }
+
+    @Test("a connection's outbound queue gives its storage back once drained")
+    func queueStorageReleased() async throws {
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=drained")
+            #expect(try await socket.nextText() == "welcome:drained")
+            try await socket.send(text: "echo:one")
+            #expect(try await socket.nextText() == "one")
+            let registry = try #require(server.application.registry)
+            let connection = try #require(registry.existingSlot(RoomKey(server: "probe", name: room))?.room.connection(id: "drained"))
+            // The writer took the frame with its storage before putting it on the wire.
+            #expect(connection.queueStorageCapacity == 0)
+            // A burst grows the storage; once the client has it all, none is kept.
+            for index in 0..<40 { try await socket.send(text: "echo:burst \(index)") }
+            for index in 0..<40 { #expect(try await socket.nextText() == "burst \(index)") }
+            #expect(connection.queueStorageCapacity == 0)
+            try await socket.close()
+        }
+    }
+
+    @Test("a closed WebSocket's session lets go of its connection")
+    func sessionReleased() async throws {
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=gone")
+            #expect(try await socket.nextText() == "welcome:gone")
+            try await socket.send(text: "echo:hi")
+            #expect(try await socket.nextText() == "hi")
+            let edge = try #require(server.application.edge)
+            #expect(edge.sessions.count == 1)
+            weak var released: Connection?
+            do {
+                let connection = edge.registry.existingSlot(RoomKey(server: "probe", name: room))?.room.connection(id: "gone")
+                try #require(connection != nil)
+                released = connection
+            }
+            try await socket.close()
+            try await waitUntil("the session ended") { edge.sessions.count == 0 }
+            // Nothing the channel, its handlers or the session held keeps the connection alive.
+            try await waitUntil("the connection is released") { released == nil }
+        }
+    }
+
+    @Test("a frame queue holds storage only while frames wait")
+    func frameQueueStorage() {
+        let queue = FrameQueue()
+        #expect(queue.storageCapacity == 0)
+        for index in 0..<5 { queue.append(OutboundFrame(kind: .text, data: ByteBuffer(string: "f\(index)"))) }
+        #expect(queue.storageCapacity >= 5)
+        var batch = queue.takeAll()
+        #expect(queue.storageCapacity == 0 && queue.isEmpty)
+        #expect(batch.count == 5)
+        var texts: [String] = []
+        while let frame = batch.next() { texts.append(String(buffer: frame.data)) }
+        #expect(texts == (0..<5).map { "f\($0)" })
+        queue.append(OutboundFrame(kind: .text, data: ByteBuffer(string: "again")))
+        queue.removeAll()
+        #expect(queue.storageCapacity == 0)
+    }
+
+    @Test("a session's inbox keeps no storage when empty and holds reads back past its high watermark")
+    func inboxBackpressure() {
+        let inbox = SessionInbox()
+        #expect(inbox.post(.inputEnded))
+        #expect(!inbox.post(.inputEnded))
+        for _ in 0..<(SessionInbox.highWatermark - 2) { _ = inbox.post(.inputEnded) }
+        #expect(inbox.shouldHoldReads())
+        var resumed = false
+        var taken = 0
+        while true {
+            let (event, resume) = inbox.take()
+            if resume {
+                resumed = true
+                #expect(inbox.count <= SessionInbox.lowWatermark)
+            }
+            guard event != nil else { break }
+            taken += 1
+        }
+        #expect(taken == SessionInbox.highWatermark)
+        #expect(resumed)
+        #expect(inbox.count == 0)
+        // The taker ended: the next post must start another.
+        #expect(inbox.post(.inputEnded))
+    }
+}
