@@ -135,7 +135,13 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The room ran `onClose` (or held the connection): closes the channel once the writer is done.
     func roomFinished() {
         roomDone = true
-        guard writerDone, let context else { return }
+        guard let context else { return }
+        guard writerDone else {
+            // Frames still wait for a socket that does not drain (a peer that stopped reading):
+            // the close timeout bounds how long.
+            connection.transport.connectionDidStartClosing(urgent: nil)
+            return
+        }
         context.close(promise: nil)
     }
 
