@@ -139,5 +139,4 @@ extension Room {
 struct InMemoryTransport: ConnectionTransport {
     func connectionDidStartClosing(urgent: OutboundFrame?) {}
     func outputReady() {}
-    func closed() async throws {}
 }

@@ -21,14 +21,21 @@ struct ConnectionCostTests {
         }
     }
 
+    /// Opens a connection to a new probe room and checks one echo, so its session has read and
+    /// written a frame and gone idle.
+    private func openProbe(_ server: PartyTestServer, id: String) async throws -> (room: String, socket: TestWebSocket) {
+        let room = uniqueRoom()
+        let socket = try await server.webSocket("/parties/probe/\(room)?_pk=\(id)")
+        #expect(try await socket.nextText() == "welcome:\(id)")
+        try await socket.send(text: "echo:hi")
+        #expect(try await socket.nextText() == "hi")
+        return (room, socket)
+    }
+
     @Test("an upgraded WebSocket keeps only the frame codec and its session's handlers")
     func upgradedPipeline() async throws {
         try await withLimitServer { server in
-            let room = uniqueRoom()
-            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=lean")
-            #expect(try await socket.nextText() == "welcome:lean")
-            try await socket.send(text: "echo:hi")
-            #expect(try await socket.nextText() == "hi")
+            let (_, socket) = try await openProbe(server, id: "lean")
             let channels = try server.liveness.watchedChannels
             try #require(channels.count == 1)
             let types = try await handlerTypes(channels[0])
@@ -47,11 +54,7 @@ struct ConnectionCostTests {
     @Test("a connection's outbound queue gives its storage back once drained")
     func queueStorageReleased() async throws {
         try await withLimitServer { server in
-            let room = uniqueRoom()
-            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=drained")
-            #expect(try await socket.nextText() == "welcome:drained")
-            try await socket.send(text: "echo:one")
-            #expect(try await socket.nextText() == "one")
+            let (room, socket) = try await openProbe(server, id: "drained")
             let registry = try #require(server.application.registry)
             let connection = try #require(registry.existingSlot(RoomKey(server: "probe", name: room))?.room.connection(id: "drained"))
             // The writer took the frame with its storage before putting it on the wire.
@@ -67,11 +70,7 @@ struct ConnectionCostTests {
     @Test("a closed WebSocket's session lets go of its connection")
     func sessionReleased() async throws {
         try await withLimitServer { server in
-            let room = uniqueRoom()
-            let socket = try await server.webSocket("/parties/probe/\(room)?_pk=gone")
-            #expect(try await socket.nextText() == "welcome:gone")
-            try await socket.send(text: "echo:hi")
-            #expect(try await socket.nextText() == "hi")
+            let (room, socket) = try await openProbe(server, id: "gone")
             let edge = try #require(server.application.edge)
             #expect(edge.sessions.count == 1)
             weak var released: Connection?

@@ -187,12 +187,11 @@ public final class Connection: Sendable {
 
     /// Queues a control frame (pong, or the close frame answering the client's close); ignores limits.
     package func enqueueControl(_ frame: OutboundFrame, finishing: Bool) {
-        let notify = storage.withLock { storage -> Bool in
+        updateNotifyingWriter { storage in
             guard storage.lifecycle.queueControl(finishing: finishing) else { return false }
             storage.queue.append(frame)
             return storage.notifyWriter()
         }
-        if notify { transport.outputReady() }
     }
 
     /// Removes and returns the queued messages (control frames are skipped), without waiting.
@@ -243,23 +242,21 @@ public final class Connection: Sendable {
 
     /// Marks the connection closed and lets its writer finish.
     package func markClosed() {
-        let notify = storage.withLock { storage -> Bool in
+        updateNotifyingWriter { storage in
             storage.lifecycle.close()
             storage.queue.removeAll()
             return storage.notifyWriter()
         }
-        if notify { transport.outputReady() }
     }
 
     /// Drops the connection at once (a hard termination): nothing more is sent, the transport is
     /// closed without a closing handshake, and `onClose` does not run.
     package func drop() {
-        let notify = storage.withLock { storage -> Bool in
+        updateNotifyingWriter { storage in
             storage.lifecycle.drop()
             storage.queue.removeAll()
             return storage.notifyWriter()
         }
-        if notify { transport.outputReady() }
         transport.abort()
     }
 
@@ -268,10 +265,15 @@ public final class Connection: Sendable {
 
     /// Lets the writer stop once the queue (for example a final close frame) is drained.
     package func finishWriting() {
-        let notify = storage.withLock { storage -> Bool in
+        updateNotifyingWriter { storage in
             storage.lifecycle.finishWriting()
             return storage.notifyWriter()
         }
-        if notify { transport.outputReady() }
+    }
+
+    /// Changes the storage under the lock; tells the transport there is output when `change`
+    /// returns true (after the lock is released).
+    private func updateNotifyingWriter(_ change: (inout ConnectionStorage) -> Bool) {
+        if storage.withLock({ change(&$0) }) { transport.outputReady() }
     }
 }

@@ -10,9 +10,6 @@ package protocol ConnectionTransport: Sendable {
     /// call, from any thread, never under the connection's lock.
     func outputReady()
 
-    /// Waits until the underlying connection is gone.
-    func closed() async throws
-
     /// Closes the underlying connection now, without a closing handshake (a hard termination).
     func abort()
 }

@@ -41,11 +41,6 @@ final class ChannelTransport: ConnectionTransport {
     func abort() {
         channel.close(promise: nil)
     }
-
-    /// Waits until the channel is closed.
-    func closed() async throws {
-        try await channel.closeFuture.get()
-    }
 }
 
 extension OutboundFrame {

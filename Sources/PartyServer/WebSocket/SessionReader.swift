@@ -25,20 +25,23 @@ struct SessionReader {
 
     private var processor: InboundFrameProcessor
     private let rate: MessageRate?
+    private let clock: any PartyClock
     private var budget: TokenBucket?
     /// The violation the connection is closing for, if any.
     private(set) var failure: WebSocketSession.Ending?
 
-    init(processor: InboundFrameProcessor, rate: MessageRate?, now: Date) {
+    init(processor: InboundFrameProcessor, rate: MessageRate?, clock: any PartyClock) {
         self.processor = processor
         self.rate = rate
-        self.budget = rate.map { TokenBucket($0, now: now) }
+        self.clock = clock
+        self.budget = rate.map { TokenBucket($0, now: clock.now) }
     }
 
-    /// Reads one frame at time `now`.
-    mutating func read(_ frame: WebSocketFrame, now: Date) -> Step {
+    /// Reads one frame (the clock is read only when a rate limit applies).
+    mutating func read(_ frame: WebSocketFrame) -> Step {
         let action = processor.process(frame)
-        if failure == nil, action.takesToken, let rate, budget?.take(now: now) == false {
+        let clock = self.clock
+        if failure == nil, action.takesToken, let rate, budget?.take(now: clock.now) == false {
             // Close with 1008 and keep reading (and discarding) until the peer answers.
             let reason = "rate limit: at most \(rate.perSecondText) messages per second"
             failure = WebSocketSession.Ending(code: CloseCode.policyViolation, reason: reason, wasClean: false)

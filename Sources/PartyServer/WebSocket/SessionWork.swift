@@ -23,14 +23,12 @@ final class SessionWork: Sendable {
     /// The frames read so far. Only the task taking events touches it (one at a time), so the
     /// lock is never contended.
     private let reader: Mutex<SessionReader>
-    private let clock: any PartyClock
 
     init(
-        driver: ConnectionDriver, reader: SessionReader, clock: any PartyClock, registry: RoomRegistry, reconnectionWindow: Duration?,
+        driver: ConnectionDriver, reader: SessionReader, registry: RoomRegistry, reconnectionWindow: Duration?,
         ticket: AdmissionTicket, sessions: WebSocketSessions, channel: any Channel, handler: NIOLoopBoundBox<WebSocketSessionHandler?>
     ) {
         self.reader = Mutex(reader)
-        self.clock = clock
         self.driver = driver
         self.registry = registry
         self.reconnectionWindow = reconnectionWindow
@@ -77,8 +75,7 @@ final class SessionWork: Sendable {
         case .open:
             return
         case .frame(let frame):
-            let now = clock.now
-            await run(reader.withLock { $0.read(frame, now: now) })
+            await run(reader.withLock { $0.read(frame) })
         case .framingError(let error):
             // Nothing more can be read: close (unless a violation before it already did); the
             // connection ends when the peer hangs up or the close timeout passes.

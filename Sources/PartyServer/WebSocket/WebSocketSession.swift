@@ -40,15 +40,13 @@ struct WebSocketSession: Sendable {
             limits: configuration.connectionLimits,
             transport: transport
         )
-        let clock = configuration.connectionClock
         let work = SessionWork(
             driver: ConnectionDriver(slot: slot, connection: connection),
             reader: SessionReader(
                 processor: InboundFrameProcessor(maxMessageSize: configuration.maxMessageSize, inflater: compression?.inflater),
                 rate: configuration.limits.messageRate,
-                now: clock.now
+                clock: configuration.connectionClock
             ),
-            clock: clock,
             registry: registry,
             reconnectionWindow: registration.options.reconnectionWindow,
             ticket: ticket,
