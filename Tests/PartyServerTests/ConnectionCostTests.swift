@@ -32,19 +32,17 @@ struct ConnectionCostTests {
         return (room, socket)
     }
 
-    @Test("an upgraded WebSocket keeps only the frame codec and its session's handlers")
+    @Test("an upgraded WebSocket keeps only the frame codec and its session's handler")
     func upgradedPipeline() async throws {
         try await withLimitServer { server in
             let (_, socket) = try await openProbe(server, id: "lean")
             let channels = try server.liveness.watchedChannels
             try #require(channels.count == 1)
             let types = try await handlerTypes(channels[0])
-            // No HTTP codec, upgrade handler, request guard or async-channel bridge is left.
+            // No HTTP codec, upgrade handler, request guard or async-channel bridge is left, and
+            // the session's handler keeps the framing rules and the liveness record itself.
             #expect(
-                types.sorted() == [
-                    "ByteToMessageHandler<WebSocketFrameDecoder>", "FramingErrorHandler", "WebSocketActivityHandler",
-                    "WebSocketFrameEncoder", "WebSocketSessionHandler",
-                ]
+                types.sorted() == ["ByteToMessageHandler<WebSocketFrameDecoder>", "WebSocketFrameEncoder", "WebSocketSessionHandler"]
             )
             #expect(types.last == "WebSocketSessionHandler")
             try await socket.close()

@@ -13,8 +13,17 @@ public final class Room: Sendable {
     public let name: String
     /// The route name of the room's server type (`chat`).
     public let server: String
-    /// Logger with `server` and `room` metadata.
-    public let logger: Logger
+    /// Logger with `server` and `room` metadata, made when asked for: a room that logs nothing
+    /// keeps no metadata of its own (hibernated rooms are many). Keep a copy in a property of
+    /// your server to log on every message without making it each time.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "server"] = .string(server)
+        logger[metadataKey: "room"] = .string(name)
+        return logger
+    }
+    /// The application's logger, shared by every room (no metadata of this room).
+    private let baseLogger: Logger
     /// The room's durable key-value store (writes are on disk when they return).
     public let storage: RoomStorage
 
@@ -38,10 +47,7 @@ public final class Room: Sendable {
         self.server = server
         self.name = name
         self.key = RoomKey(server: server, name: name)
-        var logger = logger
-        logger[metadataKey: "server"] = .string(server)
-        logger[metadataKey: "room"] = .string(name)
-        self.logger = logger
+        self.baseLogger = logger
         self.services = services
         self.messagesOut = services.metrics.messagesOut
         let gate = OutputGate()
@@ -137,9 +143,9 @@ public final class Room: Sendable {
         let frame = broadcastFrame(message)
         let sent = members.withLock { members in
             if excluding.isEmpty {
-                return gate.send(frame, toEach: members.all.values)
+                return gate.send(frame, toEach: members)
             }
-            return gate.send(frame, toEach: members.all.values.lazy.filter { !excluding.contains($0.id) })
+            return gate.send(frame, toEach: members.lazy.filter { !excluding.contains($0.id) })
         }
         messagesOut.increment(by: sent)
     }
@@ -151,7 +157,7 @@ public final class Room: Sendable {
     public func broadcast(_ message: Message, excluding connection: Connection) {
         let frame = broadcastFrame(message)
         let sent = members.withLock { members in
-            gate.send(frame, toEach: members.all.values.lazy.filter { $0 !== connection })
+            gate.send(frame, toEach: members.lazy.filter { $0 !== connection })
         }
         messagesOut.increment(by: sent)
     }
@@ -172,10 +178,7 @@ public final class Room: Sendable {
     /// The open connection with `id`, if any (the most recent one if a client reused its id).
     public func connection(id: String) -> Connection? {
         members.withLock { members in
-            guard let connection = members.byID[id], connection.status == .open else {
-                return members.all.values.first { $0.id == id && $0.status == .open }
-            }
-            return connection
+            members.connection(id: id)
         }
     }
 
@@ -183,7 +186,7 @@ public final class Room: Sendable {
     /// or closed connections.
     public func connections(tagged tag: String? = nil) -> [Connection] {
         members.withLock { members in
-            members.all.values.filter { connection in
+            members.filter { connection in
                 connection.status == .open && (tag.map { connection.hasTag($0) } ?? true)
             }
         }
@@ -193,7 +196,7 @@ public final class Room: Sendable {
     /// connection). Never returns closing or closed connections.
     public func connections(tagged tags: [String]) -> [Connection] {
         members.withLock { members in
-            members.all.values.filter { connection in
+            members.filter { connection in
                 connection.status == .open && tags.allSatisfy { connection.hasTag($0) }
             }
         }
@@ -201,33 +204,25 @@ public final class Room: Sendable {
 
     /// Number of connections registered with the room (open or closing).
     public var connectionCount: Int {
-        members.withLock { $0.all.count }
+        members.withLock { $0.count }
+    }
+
+    /// Whether the room's connections moved from its small array to an index (more than
+    /// `RoomMembers.listLimit` at once since the room was last empty).
+    package var indexesConnections: Bool {
+        members.withLock { $0.isIndexed }
     }
 
     /// Every connection registered with the room, open or closing.
     package var registeredConnections: [Connection] {
-        members.withLock { Array($0.all.values) }
+        members.withLock { Array($0) }
     }
 
     package func add(_ connection: Connection) {
-        members.withLock { members in
-            members.all[ObjectIdentifier(connection)] = connection
-            members.byID[connection.id] = connection
-        }
+        members.withLock { $0.add(connection) }
     }
 
     package func remove(_ connection: Connection) {
-        members.withLock { members in
-            members.all[ObjectIdentifier(connection)] = nil
-            if members.byID[connection.id] === connection {
-                members.byID[connection.id] = members.all.values.first { $0.id == connection.id }
-            }
-        }
+        members.withLock { $0.remove(connection) }
     }
-}
-
-/// The connections of a room, behind the room's lock.
-struct RoomMembers: Sendable {
-    var all: [ObjectIdentifier: Connection] = [:]
-    var byID: [String: Connection] = [:]
 }

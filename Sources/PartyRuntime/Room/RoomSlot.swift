@@ -21,7 +21,8 @@ package final class RoomSlot: Sendable {
     let messagesIn: CoreMetrics.Counter
     /// The server type's auto-response, if any.
     let autoResponse: AutoResponse?
-    let clock: any PartyClock
+    /// The application's clock (held by the room's services, not copied into every slot).
+    var clock: any PartyClock { room.services.clock }
     /// The room's lifecycle, and what parked events are resumed through.
     let state: Mutex<Lifecycle>
 
@@ -34,7 +35,6 @@ package final class RoomSlot: Sendable {
         self.metrics = room.services.metrics.server(registration.routeName)
         self.messagesIn = room.services.metrics.messagesIn
         self.autoResponse = registration.options.autoResponse
-        self.clock = room.services.clock
         let options = registration.options
         self.state = Mutex(Lifecycle(gated: options.inputGate, hibernates: options.hibernate, idleAfter: options.hibernateAfter.timeInterval))
         room.storage.buffer.onFailure { [weak self] error in self?.writeFailed(error) }

@@ -1,5 +1,6 @@
-/// A server type registered under a route name, with its static hooks type-erased.
-package struct ServerRegistration: Sendable {
+/// A server type registered under a route name, with its static hooks type-erased; one object
+/// per type, shared by all its rooms.
+package final class ServerRegistration: Sendable {
     /// The lowercase route name (`chat-room`).
     package let routeName: String
     /// The type's options (or the ones given at registration).

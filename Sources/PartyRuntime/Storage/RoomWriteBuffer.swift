@@ -25,24 +25,6 @@ final class RoomWriteBuffer: Sendable {
     private let state = Mutex(BufferState())
     private let failureHandler = Mutex<(@Sendable (StorageError) -> Void)?>(nil)
 
-    /// Everything behind the buffer's lock.
-    struct BufferState {
-        /// Bumped by a failure: batches of an earlier epoch are skipped, their outcomes ignored.
-        var epoch: UInt64 = 0
-        /// The failure that reset the room, until its next instance starts.
-        var failure: StorageError?
-        var overlay = StorageOverlay()
-        var open: RoomWriteBatch?
-        var lastBatch: UInt64 = 0
-        /// Sealed batches in order, and whether each is durable.
-        var sealed: Deque<(batch: UInt64, done: Bool)> = []
-        /// Every batch up to this one is durable, or was lost by a failure (`lost`).
-        var durable: UInt64 = 0
-        /// The batches the last failure discarded, and its error.
-        var lost: (batches: ClosedRange<UInt64>, error: StorageError)?
-        var waiters: [(batch: UInt64, continuation: CheckedContinuation<StorageError?, Never>)] = []
-    }
-
     init(engine: StorageEngine, gate: OutputGate, server: Data, room: Data) {
         self.engine = engine
         self.gate = gate

@@ -1,4 +1,5 @@
 import Foundation
+import PartyRuntime
 
 /// What the control API knows about one room: the statuses of its current (or last) activation,
 /// who watches them, and the settings it was spawned with. Lives in `RoomDirectory`, behind its lock.
@@ -18,8 +19,9 @@ struct RoomRecord {
     var subscribers: [UInt64: AsyncStream<RoomStatusEvent>.Continuation] = [:]
     /// Whether the room is hibernated.
     var hibernated = false
-    /// Set while the activation was spawned through the control API: its key and limits.
-    var spawn: SpawnedActivation?
+    /// Set while the activation was spawned through the control API: its key and limits (out of
+    /// line: most rooms are never spawned, and the directory keeps a record per room).
+    @OutOfLine var spawn: SpawnedActivation? = nil
     /// `room.env`: from the last spawn, kept across activations.
     var env: [String: String] = [:]
     /// Whether connections must present a connection token (the room was spawned with a user).

@@ -109,15 +109,15 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
                         channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
                         let accepted = decision.withLockedValue { $0 }
-                        try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
-                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                         limits.activity.phase = .webSocket
                         switch accepted {
                         case .accept(var session)?:
                             session.compression = compression.withLockedValue { $0 }
-                            try session.start(on: channel, sessions: front.edge.sessions)
+                            try session.start(on: channel, sessions: front.edge.sessions, activity: limits.activity)
                             return UpgradeResult.websocket
                         case .relay(let relay)?:
+                            try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                            try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
                             try relay.attach(client: channel)
                             return UpgradeResult.relay(channel, relay)
                         default:

@@ -5,42 +5,33 @@ import NIOWebSocket
 /// `FramingError` the session answers with a close frame, in order after the frames decoded
 /// before it; discards what the peer sends after that. On the way out, lets through at most
 /// one close frame and nothing after it (RFC 6455 §5.5.1), whichever part of the server sends it.
+/// In front of a relayed connection; a session served here keeps the same `FramingState` in its
+/// own handler (one handler fewer per connection).
 package final class FramingErrorHandler: ChannelDuplexHandler, RemovableChannelHandler {
     package typealias InboundIn = WebSocketFrame
     package typealias InboundOut = WebSocketFrame
     package typealias OutboundIn = WebSocketFrame
     package typealias OutboundOut = WebSocketFrame
 
-    private var failed = false
-    private var closeSent = false
+    private var state = FramingState()
 
     package init() {}
 
     package func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard !failed else { return }
+        guard !state.failed else { return }
         context.fireChannelRead(data)
     }
 
     package func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if failed {
-            // The decoder keeps reporting the bytes it now discards; they need no answer.
-            return
-        }
-        guard let webSocketError = error as? NIOWebSocketError else {
-            context.fireErrorCaught(error)
-            return
-        }
-        failed = true
-        context.fireErrorCaught(FramingError(code: Self.closeCode(for: webSocketError), underlying: webSocketError))
+        if let reported = state.report(error) { context.fireErrorCaught(reported) }
     }
 
     package func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        guard !closeSent else {
+        guard state.mayWrite(unwrapOutboundIn(data).opcode) else {
             // The closing handshake has started: nothing may follow our close frame.
             promise?.succeed()
             return
         }
-        if unwrapOutboundIn(data).opcode == .connectionClose { closeSent = true }
         context.write(data, promise: promise)
     }
 

@@ -26,9 +26,9 @@ struct WebSocketSession: Sendable {
     }
 
     /// Starts serving the connection on `channel`, whose pipeline holds the WebSocket frame
-    /// handlers: adds the session's handler last and hands the room the connection to open.
-    /// On the channel's event loop.
-    func start(on channel: any Channel, sessions: WebSocketSessions) throws {
+    /// decoder and encoder: adds the session's handler last (it records reads in `activity`) and
+    /// hands the room the connection to open. On the channel's event loop.
+    func start(on channel: any Channel, sessions: WebSocketSessions, activity: ConnectionActivity) throws {
         let slot = registry.checkOut(registration, name: roomName)
         let handlerBox = NIOLoopBoundBox<WebSocketSessionHandler?>(nil, eventLoop: channel.eventLoop)
         let transport = ChannelTransport(channel: channel, handler: handlerBox, closeTimeout: configuration.closeTimeout)
@@ -54,7 +54,7 @@ struct WebSocketSession: Sendable {
             channel: channel,
             handler: handlerBox
         )
-        let handler = WebSocketSessionHandler(connection: connection, work: work, compression: compression)
+        let handler = WebSocketSessionHandler(connection: connection, work: work, compression: compression, activity: activity)
         do {
             try channel.pipeline.syncOperations.addHandler(handler)
         } catch {

@@ -8,6 +8,11 @@ import NIOWebSocket
 /// loop) in order, holds reads back while the room is behind, writes the connection's queued
 /// frames when told there are some (pausing while the socket is not writable), and closes the
 /// channel once both the room and the writer are done with the connection.
+///
+/// It also keeps what would otherwise take two more handlers per connection: the framing rules
+/// (`FramingState`: a frame the decoder rejected becomes a `FramingError`, nothing follows a
+/// close frame) and the liveness record (`ConnectionActivity`: a frame arrived; reads are
+/// held back because the room is busy, so the sweeper does not take the peer for silent).
 final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = WebSocketFrame
     typealias InboundOut = Never
@@ -17,7 +22,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
     let connection: Connection
     private let work: SessionWork
     private let compression: ConnectionCompression?
+    private let activity: ConnectionActivity
     private var context: ChannelHandlerContext?
+    private var framing = FramingState()
 
     /// Nothing more will be read, and the room was told.
     private var inputEnded = false
@@ -30,10 +37,11 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The room is done with the connection: the channel closes once the writer is done too.
     private var roomDone = false
 
-    init(connection: Connection, work: SessionWork, compression: ConnectionCompression?) {
+    init(connection: Connection, work: SessionWork, compression: ConnectionCompression?, activity: ConnectionActivity) {
         self.connection = connection
         self.work = work
         self.compression = compression
+        self.activity = activity
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -50,11 +58,20 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !framing.failed else { return }
+        activity.markActive()
         guard !inputEnded else { return }
         work.post(.frame(unwrapInboundIn(data)))
     }
 
+    func channelReadComplete(context: ChannelHandlerContext) {
+        // Until the next read is let through, the channel reads nothing from the peer.
+        activity.isReadPaused = true
+        context.fireChannelReadComplete()
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = framing.report(error) else { return }
         switch error {
         case let error as FramingError:
             work.post(.framingError(error))
@@ -90,6 +107,7 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
             readHeld = true
             return
         }
+        activity.isReadPaused = false
         context.read()
     }
 
@@ -97,10 +115,21 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func resumeReads() {
         guard readHeld, let context else { return }
         readHeld = false
+        activity.isReadPaused = false
         context.read()
     }
 
     // MARK: Writing
+
+    /// A frame written by another part of the server (a keep-alive ping, a close).
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard framing.mayWrite(unwrapOutboundIn(data).opcode) else {
+            // The closing handshake has started: nothing may follow our close frame.
+            promise?.succeed()
+            return
+        }
+        context.write(data, promise: promise)
+    }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if awaitingWritability, context.channel.isWritable {
@@ -121,7 +150,9 @@ final class WebSocketSessionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let finished = connection.takeOutbound { frames in
             while let frame = frames.next() {
-                context.write(wrapOutboundOut(webSocketFrame(frame)), promise: nil)
+                let out = webSocketFrame(frame)
+                guard framing.mayWrite(out.opcode) else { continue }
+                context.write(wrapOutboundOut(out), promise: nil)
             }
             context.flush()
         }
