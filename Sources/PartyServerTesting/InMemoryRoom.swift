@@ -136,7 +136,7 @@ extension Room {
 }
 
 /// A transport with nothing to carry: in memory, frames stay in the connection's queue.
-struct InMemoryTransport: ConnectionTransport {
+final class InMemoryTransport: ConnectionTransport {
     func connectionDidStartClosing(urgent: OutboundFrame?) {}
     func outputReady() {}
 }

@@ -19,7 +19,9 @@ public final class Connection: Sendable {
     /// The room this connection belongs to.
     public let room: Room
     /// The user attached by `onBeforeConnect` or an authenticator, if any.
-    public let user: User?
+    public var user: User? { userBox.wrappedValue }
+    /// The user, out of line: most connections have none.
+    private let userBox: OutOfLine<User>
     /// Logger with `room` and `connection` metadata (made when asked for: a connection that logs
     /// nothing keeps no metadata of its own).
     public var logger: Logger {
@@ -36,10 +38,10 @@ public final class Connection: Sendable {
         self.id = id
         self.uri = uri
         self.room = room
-        self.user = user
+        self.userBox = OutOfLine(wrappedValue: user)
         self.limits = limits
         self.transport = transport
-        self.storage = Mutex(ConnectionStorage(tags: [id]))
+        self.storage = Mutex(ConnectionStorage())
     }
 
     // MARK: Status, tags, state
@@ -48,21 +50,26 @@ public final class Connection: Sendable {
     public var status: ConnectionStatus { storage.withLock { $0.lifecycle.status } }
 
     /// The connection's tags; the first is always its id.
-    public var tags: [String] { storage.withLock { $0.tags } }
+    public var tags: [String] { [id] + storage.withLock { $0.extraTags } }
 
     /// Whether the connection carries `tag`.
     public func hasTag(_ tag: String) -> Bool {
-        storage.withLock { $0.tags.contains(tag) }
+        tag == id || storage.withLock { $0.extraTags.contains(tag) }
     }
 
     /// Sets the tags after validating them (at most 10 with the id, each 1–256 characters).
     func setTags(_ extra: [String]) throws(PartyError) {
+        guard !extra.isEmpty else {
+            storage.withLock { $0.extraTags = [] }
+            return
+        }
         var tags = [id]
         for tag in extra where tag != id && !tags.contains(tag) {
             tags.append(tag)
         }
         try ConnectionLimits.validate(tags: tags)
-        storage.withLock { $0.tags = tags }
+        let extra = Array(tags.dropFirst())
+        storage.withLock { $0.extraTags = extra }
     }
 
     /// The connection's state decoded as `T`, or `nil` if none is set (or it is another type).

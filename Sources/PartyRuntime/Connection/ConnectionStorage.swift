@@ -4,17 +4,14 @@ import Foundation
 /// and whether its transport was told to come for the queued frames.
 struct ConnectionStorage: Sendable {
     var lifecycle = ConnectionLifecycle()
-    var tags: [String]
+    /// The tags besides the connection's id (most connections have none, and keep no array).
+    var extraTags: [String] = []
     var stateValue: (any Sendable)?
     var stateData: Data?
     let queue = FrameQueue()
     /// The transport was told there is output and has not taken it yet: further frames need no
     /// new notice.
     var writerNotified = false
-
-    init(tags: [String]) {
-        self.tags = tags
-    }
 
     /// Whether the transport must be told there is output (it was not told since it last took).
     mutating func notifyWriter() -> Bool {

@@ -1,5 +1,6 @@
-/// What a connection asks of the transport that carries it.
-package protocol ConnectionTransport: Sendable {
+/// What a connection asks of the transport that carries it (an object: a connection keeps one
+/// reference to it, not a copy).
+package protocol ConnectionTransport: AnyObject, Sendable {
     /// The connection began closing. `urgent` is a close frame to put on the wire ahead of the
     /// queue (the queue overflowed and the client is not reading); the transport also bounds how
     /// long the closing handshake may take.

@@ -56,8 +56,9 @@ struct RoomLifecycle<Instance, Waiter> {
     /// Whether the activation was spawned through the control API: never evicted, kept in the
     /// registry until it terminates.
     var pinned = false
-    /// Set while the activation terminates.
-    var termination: Termination?
+    /// Set while the activation terminates (out of line, as `lastFailedStart`: rarely set, and
+    /// every room in memory keeps a lifecycle).
+    @OutOfLine var termination: Termination? = nil
     var gate = InputGate<Waiter>()
     var startWaiters: [(generation: UInt64, waiter: Waiter)] = []
     /// Waiters for the running stop: events (which count as waiting) and terminations.
@@ -67,7 +68,7 @@ struct RoomLifecycle<Instance, Waiter> {
     /// A soft termination waiting until the room is drained.
     var drainWaiter: Waiter?
     /// The last start that failed, for an event that parks after it failed.
-    var lastFailedStart: (generation: UInt64, error: any Error)?
+    @OutOfLine var lastFailedStart: (generation: UInt64, error: any Error)? = nil
 
     init(gated: Bool, hibernates: Bool, idleAfter: TimeInterval) {
         self.gated = gated
