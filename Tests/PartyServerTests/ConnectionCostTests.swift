@@ -49,6 +49,29 @@ struct ConnectionCostTests {
         }
     }
 
+    @Test("an accepted upgrade is answered by the direct path, not NIO's generic upgrader, and early frames still arrive")
+    func directUpgrade() async throws {
+        // The RFC 6455 example key and its accept value.
+        #expect(DirectUpgradeHandler.acceptValue(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            // A frame sent before the 101 arrives waits in the HTTP decoder, which hands it to the
+            // frame decoder when it leaves the pipeline.
+            let early = WireFrame.encode(opcode: 0x1, payload: Array("echo:early".utf8))
+            let socket = try await RawWebSocket.open(port: server.port, path: "/parties/probe/\(room)?_pk=direct", trailing: early)
+            defer { socket.connection.close() }
+            // Exactly the head `DirectUpgradeHandler` writes: NIO's upgrader orders and spells
+            // these fields differently (`connection` first, `Sec-WebSocket-Accept`).
+            let head = socket.connection.text.components(separatedBy: "\r\n\r\n")[0]
+            #expect(
+                head == "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
+                    + "sec-websocket-accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+            )
+            try await socket.waitForFrame("the welcome") { $0.text == "welcome:direct" }
+            try await socket.waitForFrame("the early frame's echo") { $0.text == "early" }
+        }
+    }
+
     @Test("a connection's outbound queue gives its storage back once drained")
     func queueStorageReleased() async throws {
         try await withLimitServer { server in

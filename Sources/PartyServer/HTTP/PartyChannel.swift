@@ -89,6 +89,11 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
+                    if let made = decision.withLockedValue({ $0 }) {
+                        // `DirectUpgradeHandler` decided already, and passed on a refusal or a relay.
+                        if case .relay = made { return channel.eventLoop.makeSucceededFuture(HTTPHeaders()) }
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
                     let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                     promise.completeWithTask {
                         let result = await front.decideUpgrade(
@@ -160,15 +165,18 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
             let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
             try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
+            let upgradeResult = try Self.addDirectUpgrade(
+                to: channel, negotiation: negotiation, front: front, limits: limits, decision: decision
+            )
             // Bytes that are not HTTP get a 400 until the first request is decided; from then on
             // Hummingbird (plain HTTP) or the WebSocket handlers deal with what arrives.
-            var value = Value(upgradeResult: negotiation, channel: channel)
+            var value = Value(upgradeResult: upgradeResult, channel: channel)
             value.remote = Self.describe(channel.remoteAddress)
             let parseErrors = HTTPParseErrorHandler(
                 logger: logger, remote: value.remote, closeTimeout: TimeAmount(front.configuration.closeTimeout), reported: value.reportedParseError
             )
             try channel.pipeline.syncOperations.addHandler(parseErrors, name: HTTPParseErrorHandler.name)
-            negotiation.whenComplete { _ in
+            upgradeResult.whenComplete { _ in
                 channel.pipeline.removeHandler(name: HTTPParseErrorHandler.name, promise: nil)
             }
             return value
