@@ -30,6 +30,8 @@ final class DirectUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
         let decide: (HTTPRequestHead) -> EventLoopFuture<Outcome>
         /// Starts the session once the pipeline carries WebSocket frames.
         let start: (WebSocketSession) throws -> Void
+        /// The upgrade failed half-way (the channel went away): the negotiation ends with `error`.
+        let failed: (any Error) -> Void
         /// The HTTP handlers that go when the connection upgrades: the response encoder, NIO's
         /// upgrade handler (which saw nothing), the request guard.
         let httpHandlers: [any RemovableChannelHandler]
@@ -113,7 +115,9 @@ final class DirectUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
         do {
             try upgrade(session, extensions: extensions, head: head, context: context)
         } catch {
-            // The channel went away between the checks: the session never started.
+            // The channel went away between the checks: the session never started (its seat is
+            // given back with it).
+            setup.failed(error)
             context.close(promise: nil)
         }
     }

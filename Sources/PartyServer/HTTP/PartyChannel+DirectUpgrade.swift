@@ -45,6 +45,7 @@ extension PartyChannel {
                     try session.start(on: channel, sessions: front.edge.sessions, activity: limits.activity)
                     result.succeed(.websocket)
                 },
+                failed: { error in result.fail(error) },
                 httpHandlers: [encoder, upgradeHandler, limits.requestGuard.value],
                 decoder: decoder,
                 namedHandlers: [HTTPParseErrorHandler.name],
