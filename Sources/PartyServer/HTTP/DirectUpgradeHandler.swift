@@ -146,9 +146,7 @@ final class DirectUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// Whether `head` asks for a WebSocket and meets every rule of the opening handshake.
     static func isWellFormedWebSocketUpgrade(_ head: HTTPRequestHead) -> Bool {
-        head.headers["upgrade"].contains { value in
-            value.split(separator: ",").contains { $0.trimmingSpaces.lowercased() == "websocket" }
-        } && HandshakeCheck.refusal(for: head) == nil
+        head.headers["upgrade"].contains { HandshakeCheck.hasToken("websocket", in: $0) } && HandshakeCheck.refusal(for: head) == nil
     }
 
     /// `Sec-WebSocket-Accept` for `key` (RFC 6455 §4.2.2): the base64 SHA-1 of the key and the
@@ -156,16 +154,10 @@ final class DirectUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler
     static func acceptValue(for key: String) -> String {
         var hasher = Insecure.SHA1()
         hasher.update(data: Array(key.utf8))
-        hasher.update(data: Array("258EAFA5-E914-47DA-95CA-C5AB0DC85B11".utf8))
+        hasher.update(data: webSocketGUID)
         return Data(hasher.finalize()).base64EncodedString()
     }
-}
 
-extension Substring {
-    /// The substring without the spaces and tabs around it.
-    fileprivate var trimmingSpaces: Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return self[start...end]
-    }
+    /// The GUID RFC 6455 appends to a key before hashing it.
+    private static let webSocketGUID = Array("258EAFA5-E914-47DA-95CA-C5AB0DC85B11".utf8)
 }

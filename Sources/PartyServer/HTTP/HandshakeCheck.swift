@@ -52,9 +52,16 @@ enum HandshakeCheck {
     /// Whether a `Connection` field value lists the `upgrade` token (any case, among
     /// comma-separated tokens with optional whitespace).
     static func hasUpgradeToken(_ value: String) -> Bool {
-        value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).contains { token in
-            let trimmed = token.drop { isSpace($0) }.reversed().drop { isSpace($0) }
-            return trimmed.count == 7 && zip(trimmed.reversed(), "upgrade".utf8).allSatisfy { $0 | 0x20 == $1 }
+        hasToken("upgrade", in: value)
+    }
+
+    /// Whether the comma-separated field `value` lists `token` (lowercase ASCII letters), in any
+    /// case and with optional whitespace around it.
+    static func hasToken(_ token: StaticString, in value: String) -> Bool {
+        let wanted = UnsafeBufferPointer(start: token.utf8Start, count: token.utf8CodeUnitCount)
+        return value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: true).contains { field in
+            let trimmed = field.drop { isSpace($0) }.reversed().drop { isSpace($0) }
+            return trimmed.count == wanted.count && zip(trimmed.reversed(), wanted).allSatisfy { $0 | 0x20 == $1 }
         }
     }
 

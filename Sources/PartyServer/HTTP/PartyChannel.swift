@@ -77,7 +77,6 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
             let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
             let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
-            let compression = NIOLockedValueBox<ConnectionCompression?>(nil)
             let front = self.front
             let limits = Self.guardConnection(channel, front: front, logger: logger)
             let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
@@ -89,45 +88,24 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
                         decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
                         return channel.eventLoop.makeSucceededFuture(nil)
                     }
-                    if let made = decision.withLockedValue({ $0 }) {
-                        // `DirectUpgradeHandler` decided already, and passed on a refusal or a relay.
-                        if case .relay = made { return channel.eventLoop.makeSucceededFuture(HTTPHeaders()) }
-                        return channel.eventLoop.makeSucceededFuture(nil)
-                    }
-                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
-                    promise.completeWithTask {
-                        let result = await front.decideUpgrade(
-                            target: head.uri, headers: HTTPFields(head.headers), peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
-                        )
-                        decision.withLockedValue { $0 = result }
-                        // A relayed connection is not compressed on this hop.
-                        if case .relay = result { return HTTPHeaders() }
-                        guard case .accept = result else { return nil }
-                        guard let (agreed, answer) = front.compression?.negotiate(head.headers) else { return HTTPHeaders() }
-                        compression.withLockedValue { $0 = agreed }
-                        return HTTPHeaders([("Sec-WebSocket-Extensions", answer)])
-                    }
-                    return promise.futureResult
+                    // `DirectUpgradeHandler` decided every well-formed upgrade before it got here, served
+                    // the accepted ones and passed on the rest: a relay upgrades here, anything else not.
+                    guard case .relay? = decision.withLockedValue({ $0 }) else { return channel.eventLoop.makeSucceededFuture(nil) }
+                    // A relayed connection is not compressed on this hop.
+                    return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
                 },
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
                         channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
-                        let accepted = decision.withLockedValue { $0 }
-                        limits.activity.phase = .webSocket
-                        switch accepted {
-                        case .accept(var session)?:
-                            session.compression = compression.withLockedValue { $0 }
-                            try session.start(on: channel, sessions: front.edge.sessions, activity: limits.activity)
-                            return UpgradeResult.websocket
-                        case .relay(let relay)?:
-                            try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
-                            try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
-                            try relay.attach(client: channel)
-                            return UpgradeResult.relay(channel, relay)
-                        default:
+                        guard case .relay(let relay)? = decision.withLockedValue({ $0 }) else {
                             throw ChannelError.inappropriateOperationForState
                         }
+                        limits.activity.phase = .webSocket
+                        try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
+                        try relay.attach(client: channel)
+                        return UpgradeResult.relay(channel, relay)
                     }
                 }
             )
