@@ -113,12 +113,17 @@ extension TinyBaseSynchronizerPeer {
         return failPull(pullId, reason: .badResponse, now: now)
     }
 
-    /// Merges what the pull gathered.
+    /// Merges what the pull gathered. A pull begun by a client's ContentHashes then tells that
+    /// client the store's own hashes when they still differ from the ones it announced, so that
+    /// it pulls in turn: a TinyBase client drops the ContentDiffs that arrive during its first
+    /// load, and announcing its hashes afterwards only makes others pull from it.
     private mutating func finish(_ pullId: Int, now: Int64) -> [TinyBaseOutgoing] {
         guard let pull = pulls.removeValue(forKey: pullId) else { return [] }
         if let other = pull.other, pulling[other]?.pullId == pullId { pulling[other] = nil }
         if store.apply(pull.changes, now: now) { revision += 1 }
-        return []
+        let hashes = store.contentHashes
+        guard pull.origin == .contentHashes, let other = pull.other, hashes != pull.otherHashes else { return [] }
+        return [send(to: other, TinyBaseMessage(requestId: nil, body: .contentHashes(hashes)))]
     }
 
     /// Ends a pull that cannot complete; one begun by a client's ContentHashes makes the peer

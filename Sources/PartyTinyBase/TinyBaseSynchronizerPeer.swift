@@ -23,7 +23,9 @@ public struct TinyBaseOutgoing: Sendable, Equatable {
 ///   its own table hashes if the tables hash differs, then GetRowDiff for the tables that
 ///   differ, then GetCellDiff for the rows that differ, then GetValueDiff if the values hash
 ///   differs; it merges the answers once the pull is done. A pull of the same hashes from the
-///   same client already under way is not started again.
+///   same client already under way is not started again. If the store's hashes then still
+///   differ from the client's, it sends the client its own ContentHashes, so that the client
+///   pulls what it lacks (changes it dropped while loading).
 /// - On ContentDiff (with its trailing 1) it merges the changes.
 /// - `start` sends GetContentHashes to everyone, to pull from whoever answers first, and its own
 ///   ContentHashes to everyone (a server does not wait for the pull before starting).

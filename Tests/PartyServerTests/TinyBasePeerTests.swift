@@ -80,8 +80,11 @@ struct TinyBasePeerTests {
         let answer = #"["\#(requestId)",0,[[{"t":[{"r":[{"c":[1,"\#(hlc)"]}]}]}],{}]]"#
         #expect(server.receive(try .parse(answer), from: "B", now: 12).isEmpty)
         #expect(server.store.cell("t", "r", "c") == nil)
-        #expect(server.receive(try .parse(answer), from: "A", now: 13).isEmpty)
+        // The pull done, the store's hashes differ from A's: A is told them, so that it pulls.
+        let told = server.receive(try .parse(answer), from: "A", now: 13)
         #expect(server.store.cell("t", "r", "c") == .number(1))
+        #expect(told.map(\.to) == ["A"])
+        #expect(told.map(\.message.text) == ["[null,2,[\(server.store.contentHashes.tables),0]]"])
         #expect(server.pendingRequestCount == 1 && server.pullCount == 1)  // only the start's GetContentHashes
 
         // A ContentDiff without its trailing 1 is not merged; with it, it is.
@@ -96,6 +99,34 @@ struct TinyBasePeerTests {
         let own = server.setCell("t", "r", "e", .string("x"), now: 20)
         #expect(own.count == 1 && own[0].to == nil && own[0].message.type == 3)
         #expect(server.setCell("t", "r", "e", .string("x"), now: 21).isEmpty)
+    }
+
+    @Test("A client that missed a change (dropped while it loaded) gets it after announcing its hashes")
+    func missedChange() throws {
+        var network = TinyBaseNetwork(now: Self.t0)
+        network.addClient("A")
+        network.addClient("B")
+        for id in ["S", "A", "B"] { try network.start(id) }
+        // B's change reaches S but not A.
+        network.deaf = ["A"]
+        try network.change("B") { $0.setCell("pets", "felix", "species", .string("cat"), now: $1) }
+        try network.run()
+        #expect(network.peers["A"]!.store.cell("pets", "felix", "species") == nil)
+        #expect(network.peers["S"]!.store.cell("pets", "felix", "species") == .string("cat"))
+        // A announces its hashes, as a client does once its first load is done. S and B pull from
+        // it; S, seeing that A lacks something, tells A its own hashes, and A pulls.
+        network.deaf = []
+        let hashes = network.peers["A"]!.store.contentHashes
+        network.send(from: "A", [TinyBaseOutgoing(to: nil, TinyBaseMessage(requestId: nil, body: .contentHashes(hashes)))])
+        try network.run()
+        try network.expectConverged(["S", "A", "B"])
+        #expect(network.peers["A"]!.store.cell("pets", "felix", "species") == .string("cat"))
+        // Announcing the same hashes as the store's sends nothing back.
+        let settled = network.delivered
+        let same = network.peers["A"]!.store.contentHashes
+        network.send(from: "A", [TinyBaseOutgoing(to: "S", TinyBaseMessage(requestId: nil, body: .contentHashes(same)))])
+        try network.run()
+        #expect(network.delivered == settled + 2, "A's payload reached the server and S; nothing came back")
     }
 
     @Test("An unanswered request times out after a second and the server pulls from anyone instead")

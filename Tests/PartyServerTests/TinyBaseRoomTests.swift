@@ -43,6 +43,49 @@ struct TinyBaseRoomTests {
         }
     }
 
+    @Test("a client that dropped a change while loading is sent the store's hashes after the store pulled from it, and pulls the change")
+    func changeDroppedWhileLoading() async throws {
+        try await withDurableServer(dataDirectory: temporaryDataDirectory()) { server in
+            let room = uniqueRoom("tb")
+            let path = "/parties/tinybase/\(room)"
+            let alice = try await server.webSocket(path)
+            let bob = try await server.webSocket(path)
+            // Bob's change reaches alice while her first load runs: a TinyBase client drops it.
+            let hlc = TinyBaseHLC.encode(logicalTime: 1_735_689_600_000, counter: 0, clientPart: TinyBaseHLC.clientPart(uniqueId: "bob"))
+            try await bob.send(text: #"\#n[null,3,[[{"pets":[{"felix":[{"species":["cat","\#(hlc)"]}]}]}],[{}],1]]"#)
+            let dropped = try await alice.nextText()
+            #expect(dropped.contains(#""felix""#) && !dropped.hasPrefix("S\n"))
+            // Her load done, alice announces her hashes (an empty store's) to everyone. The store
+            // pulls from her: it asks for her table diff, and she has nothing new.
+            try await alice.send(text: "\n[null,2,[0,0]]")
+            let tableDiffRequest = try await Self.nextMessage(alice, from: "S", type: 4)
+            let requestId = try #require(tableDiffRequest[0] as? String)
+            try await alice.send(text: #"S\#n["\#(requestId)",0,[[{}],{}]]"#)
+            // The store's hashes still differ from hers, so it tells her them: she pulls from it.
+            let hashes = try await Self.nextMessage(alice, from: "S", type: 2)
+            let announced = try #require(hashes[2] as? [Int])
+            #expect(announced.count == 2 && announced[0] != 0 && announced[1] == 0)
+            try await alice.send(text: #"S\#n["a1",4,{}]"#)
+            let pulled = try await Self.nextMessage(alice, from: "S", type: 0)
+            #expect(pulled[0] as? String == "a1")
+            let answer = try JSONSerialization.data(withJSONObject: pulled[2])
+            #expect(String(decoding: answer, as: UTF8.self).contains(#""felix""#), "the table diff carries bob's row")
+        }
+    }
+
+    /// Reads `socket` until a message of `type` from `sender` arrives; returns its JSON array.
+    static func nextMessage(_ socket: TestWebSocket, from sender: String, type: Int) async throws -> [Any] {
+        while true {
+            let frame = try await socket.nextText()
+            let parts = frame.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == sender,
+                let message = try JSONSerialization.jsonObject(with: Data(parts[1].utf8), options: [.fragmentsAllowed]) as? [Any],
+                message.count >= 3, message[1] as? Int == type
+            else { continue }
+            return message
+        }
+    }
+
     @Test("a late client gets everything from the server's store after the others left and the server restarted (SIGTERM, then kill -9)")
     func lateClientAfterRestarts() async throws {
         let directory = temporaryDataDirectory()
