@@ -49,19 +49,20 @@ struct ConnectionCostTests {
         }
     }
 
-    @Test("an accepted upgrade is answered by the direct path, not NIO's generic upgrader, and early frames still arrive")
+    @Test("an accepted upgrade is answered by the opening handshake's handler, not NIO's generic upgrader, and early frames still arrive")
     func directUpgrade() async throws {
         // The RFC 6455 example key and its accept value.
         #expect(DirectUpgradeHandler.acceptValue(for: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
         try await withLimitServer { server in
             let room = uniqueRoom()
-            // A frame sent before the 101 arrives waits in the HTTP decoder, which hands it to the
-            // frame decoder when it leaves the pipeline.
+            // A frame sent before the 101 waits with the request head, and goes to the frame
+            // decoder once it is in the pipeline.
             let early = WireFrame.encode(opcode: 0x1, payload: Array("echo:early".utf8))
             let socket = try await RawWebSocket.open(port: server.port, path: "/parties/probe/\(room)?_pk=direct", trailing: early)
             defer { socket.connection.close() }
-            // Exactly the head `DirectUpgradeHandler` writes: NIO's upgrader orders and spells
-            // these fields differently (`connection` first, `Sec-WebSocket-Accept`).
+            // Exactly the head `OpeningHandshakeHandler` (and `DirectUpgradeHandler`) writes: NIO's
+            // upgrader orders and spells these fields differently (`connection` first,
+            // `Sec-WebSocket-Accept`).
             let head = socket.connection.text.components(separatedBy: "\r\n\r\n")[0]
             #expect(
                 head == "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n"
@@ -69,6 +70,33 @@ struct ConnectionCostTests {
             )
             try await socket.waitForFrame("the welcome") { $0.text == "welcome:direct" }
             try await socket.waitForFrame("the early frame's echo") { $0.text == "early" }
+        }
+    }
+
+    @Test("an upgrade the opening handshake leaves to the HTTP decoder is served by the HTTP pipeline, which leaves the same three handlers")
+    func upgradeThroughHTTPPipeline() async throws {
+        try await withLimitServer { server in
+            let room = uniqueRoom()
+            var sockets: [RawWebSocket] = []
+            defer { for socket in sockets { socket.connection.close() } }
+            // `Content-Length: 0` and a value outside ASCII are legal, but not the plain head the
+            // opening handshake reads itself.
+            for (index, header) in ["Content-Length: 0", "X-Name: caf\u{e9}"].enumerated() {
+                let request = RawWebSocket.upgradeRequest("/parties/probe/\(room)", headers: [header])
+                #expect(UpgradeRequestHead.parse(ByteBuffer(string: request), maxSize: 8192).isOther, "\(header)")
+                let early = WireFrame.encode(opcode: 0x1, payload: Array("echo:early\(index)".utf8))
+                let socket = try await RawWebSocket.open(port: server.port, path: "/parties/probe/\(room)?_pk=http\(index)", headers: [header], trailing: early)
+                sockets.append(socket)
+                #expect(socket.connection.text.hasPrefix("HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n"))
+                try await socket.waitForFrame("the welcome") { $0.text == "welcome:http\(index)" }
+                try await socket.waitForFrame("the early frame's echo") { $0.text == "early\(index)" }
+            }
+            let channels = try server.liveness.watchedChannels
+            try #require(channels.count == 2)
+            for channel in channels {
+                let types = try await handlerTypes(channel)
+                #expect(types.sorted() == ["ByteToMessageHandler<WebSocketFrameDecoder>", "WebSocketFrameEncoder", "WebSocketSessionHandler"])
+            }
         }
     }
 

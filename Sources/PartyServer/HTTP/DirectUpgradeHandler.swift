@@ -4,12 +4,13 @@ import NIOCore
 import NIOHTTP1
 import NIOWebSocket
 
-/// Serves the common case of a connection's first request, a well-formed WebSocket upgrade that
-/// its room accepts, without NIO's generic upgrader: it writes the 101, swaps the HTTP handlers
-/// for the frame codec with synchronous pipeline operations and starts the session. Everything
-/// else (a plain request, a malformed upgrade, a refusal, a relayed upgrade, a connection over
-/// the limit) goes on, unchanged and in order, to NIO's upgrade handler behind it, which then
-/// finds the decision already made.
+/// Serves a well-formed WebSocket upgrade that reached the HTTP pipeline (one whose head the
+/// opening handshake's own reader left to the HTTP decoder: a body length, a value outside
+/// ASCII, and so on) and that its room accepts, without NIO's generic upgrader: it writes the
+/// 101, swaps the HTTP handlers for the frame codec with synchronous pipeline operations and
+/// starts the session. Everything else (a plain request, a malformed upgrade, a refusal, a
+/// relayed upgrade, a connection over the limit) goes on, unchanged and in order, to NIO's
+/// upgrade handler behind it, which then finds the decision already made.
 ///
 /// Sits between the HTTP decoder and NIO's upgrade handler, on the channel's event loop.
 final class DirectUpgradeHandler: ChannelInboundHandler, RemovableChannelHandler {

@@ -72,93 +72,113 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     /// costs. 512 bytes holds most upgrade requests and grows as reads fill it.
     static let readBuffers = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 65_536)
 
+    /// Sets up a new connection: only an `OpeningHandshakeHandler`, which serves a plain WebSocket
+    /// upgrade without any HTTP handler and installs the HTTP pipeline (`installHTTP`) for
+    /// anything else.
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
-            let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(nil)
-            let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
-            let front = self.front
             let limits = Self.guardConnection(channel, front: front, logger: logger)
-            let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
-                maxFrameSize: front.configuration.maxMessageSize,
-                enableAutomaticErrorHandling: false,
-                shouldUpgrade: { channel, head in
-                    limits.activity.phase = .handlingRequest
-                    guard limits.admitted else {
-                        decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
-                        return channel.eventLoop.makeSucceededFuture(nil)
-                    }
-                    // `DirectUpgradeHandler` decided every well-formed upgrade before it got here, served
-                    // the accepted ones and passed on the rest: a relay upgrades here, anything else not.
-                    guard case .relay? = decision.withLockedValue({ $0 }) else { return channel.eventLoop.makeSucceededFuture(nil) }
-                    // A relayed connection is not compressed on this hop.
-                    return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
-                },
-                upgradePipelineHandler: { channel, _ in
-                    channel.eventLoop.makeCompletedFuture {
-                        // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
-                        channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
-                        guard case .relay(let relay)? = decision.withLockedValue({ $0 }) else {
-                            throw ChannelError.inappropriateOperationForState
-                        }
-                        limits.activity.phase = .webSocket
-                        try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
-                        try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
-                        try relay.attach(client: channel)
-                        return UpgradeResult.relay(channel, relay)
-                    }
-                }
-            )
-            let upgrader = AttemptRecordingUpgrader(inner: webSocketUpgrader, attempted: attempted)
-            let serverUpgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
-                upgraders: [upgrader],
-                notUpgradingCompletionHandler: { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.secure))
-                        try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
-                        let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                            wrappingChannelSynchronously: channel,
-                            configuration: .init(isOutboundHalfClosureEnabled: true)
-                        )
-                        if case .reject(let response)? = decision.withLockedValue({ $0 }) {
-                            return UpgradeResult.rejected(asyncChannel, response)
-                        }
-                        if let head = attempted.withLockedValue({ $0 }) {
-                            // The handshake itself was refused (version, key) before any routing.
-                            let response = front.malformedUpgradeResponse(HandshakeCheck.refusal(for: head), target: head.uri)
-                            return UpgradeResult.rejected(asyncChannel, response)
-                        }
-                        guard limits.admitted else {
-                            return UpgradeResult.rejected(asyncChannel, Self.serverFullResponse(target: nil, front: front))
-                        }
-                        return UpgradeResult.notUpgraded(asyncChannel)
-                    }
-                }
-            )
-            var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: serverUpgradeConfiguration)
-            configuration.enablePipelining = false
-            configuration.enableErrorHandling = false
-            configuration.enableResponseHeaderValidation = false
-            configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
-            configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
-            let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-            try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
-            let upgradeResult = try Self.addDirectUpgrade(
-                to: channel, negotiation: negotiation, front: front, limits: limits, decision: decision
-            )
-            // Bytes that are not HTTP get a 400 until the first request is decided; from then on
-            // Hummingbird (plain HTTP) or the WebSocket handlers deal with what arrives.
-            var value = Value(upgradeResult: upgradeResult, channel: channel)
+            let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
+            var value = Value(upgradeResult: result.futureResult, channel: channel)
             value.remote = Self.describe(channel.remoteAddress)
-            let parseErrors = HTTPParseErrorHandler(
-                logger: logger, remote: value.remote, closeTimeout: TimeAmount(front.configuration.closeTimeout), reported: value.reportedParseError
-            )
-            try channel.pipeline.syncOperations.addHandler(parseErrors, name: HTTPParseErrorHandler.name)
-            upgradeResult.whenComplete { _ in
-                channel.pipeline.removeHandler(name: HTTPParseErrorHandler.name, promise: nil)
+            let connection = value
+            let handshake = Self.openingHandshake(channel: channel, front: front, limits: limits, result: result) { decision in
+                result.completeWith(try self.installHTTP(channel: channel, logger: logger, limits: limits, value: connection, decision: decision))
             }
+            try channel.pipeline.syncOperations.addHandler(handshake)
             return value
         }
+    }
+
+    /// Puts the HTTP/1.1 pipeline with NIO's upgrade handler on `channel` (behind the opening
+    /// handshake's handler, which replays what it read) and returns its negotiation's result.
+    /// With `decision` (the handshake's handler decided a well-formed upgrade and did not accept
+    /// it) NIO's handler answers by it; without, a `DirectUpgradeHandler` decides upgrades first.
+    private func installHTTP(
+        channel: any Channel, logger: Logger, limits: ConnectionGuard, value: Value, decision made: PartyFront.UpgradeDecision?
+    ) throws -> EventLoopFuture<UpgradeResult> {
+        let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(made)
+        let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
+        let front = self.front
+        let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
+            maxFrameSize: front.configuration.maxMessageSize,
+            enableAutomaticErrorHandling: false,
+            shouldUpgrade: { channel, head in
+                limits.activity.phase = .handlingRequest
+                guard limits.admitted else {
+                    decision.withLockedValue { $0 = .reject(Self.serverFullResponse(target: head.uri, front: front)) }
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+                // `OpeningHandshakeHandler` or `DirectUpgradeHandler` decided every well-formed upgrade
+                // before it got here, served the accepted ones and passed on the rest: a relay
+                // upgrades here, anything else not.
+                guard case .relay? = decision.withLockedValue({ $0 }) else { return channel.eventLoop.makeSucceededFuture(nil) }
+                // A relayed connection is not compressed on this hop.
+                return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+            },
+            upgradePipelineHandler: { channel, _ in
+                channel.eventLoop.makeCompletedFuture {
+                    // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
+                    channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
+                    guard case .relay(let relay)? = decision.withLockedValue({ $0 }) else {
+                        throw ChannelError.inappropriateOperationForState
+                    }
+                    limits.activity.phase = .webSocket
+                    try channel.pipeline.syncOperations.addHandler(FramingErrorHandler())
+                    try channel.pipeline.syncOperations.addHandler(WebSocketActivityHandler(activity: limits.activity))
+                    try relay.attach(client: channel)
+                    return UpgradeResult.relay(channel, relay)
+                }
+            }
+        )
+        let upgrader = AttemptRecordingUpgrader(inner: webSocketUpgrader, attempted: attempted)
+        let serverUpgradeConfiguration = NIOTypedHTTPServerUpgradeConfiguration(
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: self.secure))
+                    try channel.pipeline.syncOperations.addHandler(HTTPConnectionStateHandler(idleTimeout: nil, logger: logger))
+                    let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
+                        wrappingChannelSynchronously: channel,
+                        configuration: .init(isOutboundHalfClosureEnabled: true)
+                    )
+                    if case .reject(let response)? = decision.withLockedValue({ $0 }) {
+                        return UpgradeResult.rejected(asyncChannel, response)
+                    }
+                    if let head = attempted.withLockedValue({ $0 }) {
+                        // The handshake itself was refused (version, key) before any routing.
+                        let response = front.malformedUpgradeResponse(HandshakeCheck.refusal(for: head), target: head.uri)
+                        return UpgradeResult.rejected(asyncChannel, response)
+                    }
+                    guard limits.admitted else {
+                        return UpgradeResult.rejected(asyncChannel, Self.serverFullResponse(target: nil, front: front))
+                    }
+                    return UpgradeResult.notUpgraded(asyncChannel)
+                }
+            }
+        )
+        var configuration = NIOUpgradableHTTPServerPipelineConfiguration<UpgradeResult>(upgradeConfiguration: serverUpgradeConfiguration)
+        configuration.enablePipelining = false
+        configuration.enableErrorHandling = false
+        configuration.enableResponseHeaderValidation = false
+        configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
+        configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
+        let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
+        try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
+        let upgradeResult =
+            made != nil
+            ? negotiation : try Self.addDirectUpgrade(to: channel, negotiation: negotiation, front: front, limits: limits, decision: decision)
+        // Bytes that are not HTTP get a 400 until the first request is decided; from then on
+        // Hummingbird (plain HTTP) or the WebSocket handlers deal with what arrives.
+        let parseErrors = HTTPParseErrorHandler(
+            logger: logger, remote: value.remote, closeTimeout: TimeAmount(front.configuration.closeTimeout), reported: value.reportedParseError
+        )
+        try channel.pipeline.syncOperations.addHandler(parseErrors, name: HTTPParseErrorHandler.name)
+        upgradeResult.whenComplete { _ in
+            channel.pipeline.removeHandler(name: HTTPParseErrorHandler.name, promise: nil)
+        }
+        return upgradeResult
     }
 
     func handle(value: Value, logger: Logger) async {

@@ -23,9 +23,9 @@ final class RawWebSocket: Sendable {
 
     /// Connects and completes the handshake for `path`; `trailing` bytes go out in the same write
     /// as the request, as a client that does not wait for the 101 would send them.
-    static func open(port: Int, path: String, trailing: [UInt8] = []) async throws -> RawWebSocket {
+    static func open(port: Int, path: String, headers: [String] = [], trailing: [UInt8] = []) async throws -> RawWebSocket {
         let connection = try await RawConnection.connect(port: port)
-        try await connection.write(bytes: Array(upgradeRequest(path).utf8) + trailing)
+        try await connection.write(bytes: Array(upgradeRequest(path, headers: headers).utf8) + trailing)
         let headEnd = try await eventually("the 101 response arrived for \(path)", timeout: .seconds(30), interval: .milliseconds(5)) {
             () -> PollResult<Int> in
             let bytes = connection.bytes

@@ -17,7 +17,12 @@ struct WebSocketCompression: Sendable {
     /// What one connection uses, if its handshake offers permessage-deflate acceptably; the
     /// second value is the `Sec-WebSocket-Extensions` answer.
     func negotiate(_ headers: HTTPHeaders) -> (ConnectionCompression, String)? {
-        let offers = headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init)
+        negotiate(offers: headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init))
+    }
+
+    /// The compression agreed for the `Sec-WebSocket-Extensions` values `offers`, and the header
+    /// value that answers them, or `nil` when none of them is permessage-deflate as offered.
+    func negotiate(offers: [String]) -> (ConnectionCompression, String)? {
         guard !offers.isEmpty, let agreed = DeflateNegotiation.negotiate(offers: offers, settings: settings) else { return nil }
         return (ConnectionCompression(compressor: compressor, inflater: inflater, windowBits: agreed.serverWindowBits), agreed.response)
     }
