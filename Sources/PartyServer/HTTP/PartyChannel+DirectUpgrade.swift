@@ -25,20 +25,14 @@ extension PartyChannel {
                     limits.activity.phase = .handlingRequest
                     // Over the connection limit: NIO's path answers 503.
                     guard limits.admitted else { return channel.eventLoop.makeSucceededFuture(.passOn) }
-                    let promise = channel.eventLoop.makePromise(of: DirectUpgradeHandler.Outcome.self)
-                    promise.completeWithTask {
-                        let made = await front.decideUpgrade(
-                            target: head.uri, headers: HTTPFields(head.headers), peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
-                        )
-                        guard case .accept(var session) = made else {
+                    let fields = HTTPFields(head.headers)
+                    return decide(target: head.uri, headers: fields, front: front, channel: channel) { made, extensions in
+                        guard case .accept(let session) = made else {
                             decision.withLockedValue { $0 = made }
                             return .passOn
                         }
-                        guard let (agreed, answer) = front.compression?.negotiate(head.headers) else { return .accept(session, extensions: nil) }
-                        session.compression = agreed
-                        return .accept(session, extensions: answer)
+                        return .accept(session, extensions: extensions)
                     }
-                    return promise.futureResult
                 },
                 start: { session in
                     limits.activity.phase = .webSocket
@@ -60,5 +54,28 @@ extension PartyChannel {
             result.completeWith(outcome)
         }
         return result.futureResult
+    }
+
+    /// Decides a well-formed upgrade in a task; `outcome` makes the handler's outcome of the
+    /// decision and, for an accepted one, the `Sec-WebSocket-Extensions` answer (the session
+    /// then carries the compression its offers agreed on). The future completes on `channel`'s
+    /// event loop.
+    static func decide<Outcome: Sendable>(
+        target: String,
+        headers: HTTPFields,
+        front: PartyFront,
+        channel: any Channel,
+        _ outcome: @escaping @Sendable (PartyFront.UpgradeDecision, String?) -> Outcome
+    ) -> EventLoopFuture<Outcome> {
+        let promise = channel.eventLoop.makePromise(of: Outcome.self)
+        promise.completeWithTask {
+            let made = await front.decideUpgrade(target: target, headers: headers, peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop)
+            guard case .accept(var session) = made,
+                let (agreed, answer) = front.compression?.negotiate(offers: headers[values: .secWebSocketExtensions])
+            else { return outcome(made, nil) }
+            session.compression = agreed
+            return outcome(.accept(session), answer)
+        }
+        return promise.futureResult
     }
 }

@@ -19,18 +19,10 @@ extension PartyChannel {
                     limits.activity.phase = .handlingRequest
                     // Over the connection limit: the HTTP pipeline answers 503.
                     guard limits.admitted else { return channel.eventLoop.makeSucceededFuture(.passOn(nil)) }
-                    let promise = channel.eventLoop.makePromise(of: OpeningHandshakeHandler.Outcome.self)
-                    promise.completeWithTask {
-                        let made = await front.decideUpgrade(
-                            target: head.target, headers: head.fields, peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop
-                        )
-                        guard case .accept(var session) = made else { return .passOn(made) }
-                        let offers = head.fields[values: .secWebSocketExtensions]
-                        guard let (agreed, answer) = front.compression?.negotiate(offers: offers) else { return .accept(session, extensions: nil) }
-                        session.compression = agreed
-                        return .accept(session, extensions: answer)
+                    return decide(target: head.target, headers: head.fields, front: front, channel: channel) { made, extensions in
+                        guard case .accept(let session) = made else { return .passOn(made) }
+                        return .accept(session, extensions: extensions)
                     }
-                    return promise.futureResult
                 },
                 start: { session in
                     limits.activity.phase = .webSocket

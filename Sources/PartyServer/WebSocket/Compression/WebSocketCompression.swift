@@ -1,4 +1,3 @@
-import NIOHTTP1
 import PartyRuntime
 
 /// permessage-deflate for the whole server: the pooled compressor and inflater every connection
@@ -14,14 +13,8 @@ struct WebSocketCompression: Sendable {
         self.inflater = MessageInflater()
     }
 
-    /// What one connection uses, if its handshake offers permessage-deflate acceptably; the
-    /// second value is the `Sec-WebSocket-Extensions` answer.
-    func negotiate(_ headers: HTTPHeaders) -> (ConnectionCompression, String)? {
-        negotiate(offers: headers[canonicalForm: "Sec-WebSocket-Extensions"].map(String.init))
-    }
-
-    /// The compression agreed for the `Sec-WebSocket-Extensions` values `offers`, and the header
-    /// value that answers them, or `nil` when none of them is permessage-deflate as offered.
+    /// What one connection uses, if the `Sec-WebSocket-Extensions` values `offers` of its
+    /// handshake offer permessage-deflate acceptably; the second value is the header's answer.
     func negotiate(offers: [String]) -> (ConnectionCompression, String)? {
         guard !offers.isEmpty, let agreed = DeflateNegotiation.negotiate(offers: offers, settings: settings) else { return nil }
         return (ConnectionCompression(compressor: compressor, inflater: inflater, windowBits: agreed.serverWindowBits), agreed.response)
