@@ -100,6 +100,22 @@ struct ConnectionCostTests {
         }
     }
 
+    @Test("an upgrade head that arrives in pieces is read whole, then served, with the frame sent after it")
+    func headInPieces() async throws {
+        try await withLimitServer { server in
+            let request = Array(RawWebSocket.upgradeRequest("/parties/probe/\(uniqueRoom())?_pk=pieces").utf8)
+            let connection = try await RawConnection.connect(port: server.port)
+            defer { connection.close() }
+            try await connection.write(bytes: Array(request[..<20]))
+            try await waitUntil("the server read the first piece") { try server.liveness.partialRequestCount == 1 }
+            try await connection.write(bytes: Array(request[20..<(request.count - 3)]))
+            try await connection.write(bytes: Array(request[(request.count - 3)...]) + WireFrame.encode(opcode: 0x1, payload: Array("echo:whole".utf8)))
+            try await waitUntil("the 101 and the echo arrived") { connection.text.contains("whole") }
+            #expect(connection.text.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"))
+            #expect(try server.liveness.partialRequestCount == 0)
+        }
+    }
+
     @Test("a connection's outbound queue gives its storage back once drained")
     func queueStorageReleased() async throws {
         try await withLimitServer { server in

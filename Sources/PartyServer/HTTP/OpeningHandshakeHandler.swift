@@ -64,11 +64,13 @@ final class OpeningHandshakeHandler: ChannelInboundHandler, RemovableChannelHand
         var bytes = unwrapInboundIn(data)
         switch state {
         case .reading(var buffer?):
+            state = .done  // lets go of the buffer, so that appending does not copy it
             buffer.writeBuffer(&bytes)
             read(buffer, context: context)
         case .reading(nil):
             read(bytes, context: context)
         case .deciding(var buffer, let head):
+            state = .done
             buffer.writeBuffer(&bytes)
             state = .deciding(buffer, head: head)
         case .done:

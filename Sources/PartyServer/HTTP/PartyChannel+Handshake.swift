@@ -17,6 +17,7 @@ extension PartyChannel {
                 maxFrameSize: front.configuration.maxMessageSize,
                 decide: { head in
                     limits.activity.phase = .handlingRequest
+                    limits.activity.hasPartialRequest = false
                     // Over the connection limit: the HTTP pipeline answers 503.
                     guard limits.admitted else { return channel.eventLoop.makeSucceededFuture(.passOn(nil)) }
                     return decide(target: head.target, headers: head.fields, front: front, channel: channel) { made, extensions in

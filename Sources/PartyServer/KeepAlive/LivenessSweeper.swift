@@ -68,6 +68,11 @@ package final class LivenessSweeper: Sendable {
         state.withLock { $0.entries.values.map(\.activity.channel) }
     }
 
+    /// Number of watched connections that sent part of a request head and wait for the rest.
+    package var partialRequestCount: Int {
+        state.withLock { $0.entries.values.count { $0.activity.hasPartialRequest } }
+    }
+
     /// Number of watched connections with a sign of life since the last pass.
     package var activeCount: Int {
         state.withLock { $0.entries.values.count { $0.activity.isActive } }
