@@ -252,6 +252,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(
+            name: "fuzz-handshake",
+            dependencies: ["PartyFuzzing", "PartyServer", .product(name: "NIOCore", package: "swift-nio")],
+            path: "Fuzz/Handshake",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
             name: "fuzz-credentials",
             dependencies: ["PartyFuzzing", "PartyServer"],
             path: "Fuzz/Credentials",

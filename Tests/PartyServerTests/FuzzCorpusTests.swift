@@ -4,7 +4,7 @@ import Testing
 @Suite("Fuzz corpus")
 struct FuzzCorpusTests {
     /// The fuzz targets, each with its seeds in `Fuzz/Corpus/<target>/` (fuzzing itself is `Fuzz/run`).
-    static let targets = ["fuzz-route", "fuzz-frames", "fuzz-utf8", "fuzz-credentials", "fuzz-yjs"]
+    static let targets = ["fuzz-route", "fuzz-frames", "fuzz-utf8", "fuzz-credentials", "fuzz-yjs", "fuzz-handshake"]
 
     @Test("every seed in Fuzz/Corpus replays through its fuzz target without breaking an invariant", arguments: targets)
     func replaysCorpus(target: String) async throws {

@@ -4,10 +4,10 @@ import NIOHTTP1
 /// The rules of a WebSocket opening handshake (RFC 6455 §4.2.1) that NIO's upgrader does not
 /// enforce: it upgrades a POST, an HTTP/1.0 request, a request without `Connection: Upgrade` and
 /// any `Sec-WebSocket-Key`. A request that breaks one is refused with 400 (426 for the version).
-enum HandshakeCheck {
+package enum HandshakeCheck {
     /// Why the upgrade request is refused, or `nil` if the handshake is well formed.
     /// `isHTTP11OrLater` is `nil` when the HTTP version is not known (already checked).
-    static func refusal(method: String, isHTTP11OrLater: Bool?, headers: HTTPFields) -> Rejection? {
+    package static func refusal(method: String, isHTTP11OrLater: Bool?, headers: HTTPFields) -> Rejection? {
         refusal(
             method: method,
             isHTTP11OrLater: isHTTP11OrLater,

@@ -7,16 +7,16 @@ import NIOCore
 /// Anything else (another method or version, a body, folded lines, bytes outside ASCII, a head
 /// over the size limit) is `.other`, and the connection gets the full HTTP pipeline, which
 /// answers it as before.
-struct UpgradeRequestHead {
+package struct UpgradeRequestHead {
     /// The request target (path and query).
-    let target: String
+    package let target: String
     /// Every header field, in order.
-    let fields: HTTPFields
+    package let fields: HTTPFields
     /// The head's length in bytes, its final empty line included.
-    let length: Int
+    package let length: Int
 
     /// What the bytes read so far hold.
-    enum Parse {
+    package enum Parse {
         /// Not all of the head yet, and not over the limit.
         case incomplete
         /// A well-formed WebSocket upgrade.
@@ -26,7 +26,7 @@ struct UpgradeRequestHead {
     }
 
     /// Reads the head at the start of `buffer`, of at most `maxSize` bytes.
-    static func parse(_ buffer: ByteBuffer, maxSize: Int) -> Parse {
+    package static func parse(_ buffer: ByteBuffer, maxSize: Int) -> Parse {
         buffer.withUnsafeReadableBytes { bytes in
             guard let end = headEnd(bytes, limit: maxSize) else {
                 return bytes.count < maxSize && couldStartUpgrade(bytes) ? .incomplete : .other
