@@ -12,6 +12,7 @@ extension PartyChannel {
         negotiation: EventLoopFuture<UpgradeResult>,
         front: PartyFront,
         limits: ConnectionGuard,
+        requestGuard: HTTPRequestGuard,
         decision: NIOLockedValueBox<PartyFront.UpgradeDecision?>
     ) throws -> EventLoopFuture<UpgradeResult> {
         let operations = channel.pipeline.syncOperations
@@ -40,7 +41,7 @@ extension PartyChannel {
                     result.succeed(.websocket)
                 },
                 failed: { error in result.fail(error) },
-                httpHandlers: [encoder, upgradeHandler, limits.requestGuard.value],
+                httpHandlers: [encoder, upgradeHandler, requestGuard],
                 decoder: decoder,
                 namedHandlers: [HTTPParseErrorHandler.name],
                 maxFrameSize: front.configuration.maxMessageSize
@@ -54,28 +55,5 @@ extension PartyChannel {
             result.completeWith(outcome)
         }
         return result.futureResult
-    }
-
-    /// Decides a well-formed upgrade in a task; `outcome` makes the handler's outcome of the
-    /// decision and, for an accepted one, the `Sec-WebSocket-Extensions` answer (the session
-    /// then carries the compression its offers agreed on). The future completes on `channel`'s
-    /// event loop.
-    static func decide<Outcome: Sendable>(
-        target: String,
-        headers: HTTPFields,
-        front: PartyFront,
-        channel: any Channel,
-        _ outcome: @escaping @Sendable (PartyFront.UpgradeDecision, String?) -> Outcome
-    ) -> EventLoopFuture<Outcome> {
-        let promise = channel.eventLoop.makePromise(of: Outcome.self)
-        promise.completeWithTask {
-            let made = await front.decideUpgrade(target: target, headers: headers, peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop)
-            guard case .accept(var session) = made,
-                let (agreed, answer) = front.compression?.negotiate(offers: headers[values: .secWebSocketExtensions])
-            else { return outcome(made, nil) }
-            session.compression = agreed
-            return outcome(.accept(session), answer)
-        }
-        return promise.futureResult
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import NIOCore
 
 extension PartyChannel {
@@ -37,5 +38,28 @@ extension PartyChannel {
                 }
             )
         )
+    }
+
+    /// Decides a well-formed upgrade in a task; `outcome` makes the handler's outcome of the
+    /// decision and, for an accepted one, the `Sec-WebSocket-Extensions` answer (the session
+    /// then carries the compression its offers agreed on). The future completes on `channel`'s
+    /// event loop.
+    static func decide<Outcome: Sendable>(
+        target: String,
+        headers: HTTPFields,
+        front: PartyFront,
+        channel: any Channel,
+        _ outcome: @escaping @Sendable (PartyFront.UpgradeDecision, String?) -> Outcome
+    ) -> EventLoopFuture<Outcome> {
+        let promise = channel.eventLoop.makePromise(of: Outcome.self)
+        promise.completeWithTask {
+            let made = await front.decideUpgrade(target: target, headers: headers, peer: channel.remoteAddress?.ipAddress, eventLoop: channel.eventLoop)
+            guard case .accept(var session) = made,
+                let (agreed, answer) = front.compression?.negotiate(offers: headers[values: .secWebSocketExtensions])
+            else { return outcome(made, nil) }
+            session.compression = agreed
+            return outcome(.accept(session), answer)
+        }
+        return promise.futureResult
     }
 }

@@ -78,7 +78,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.syncOptions?.setOption(ChannelOptions.recvAllocator, value: Self.readBuffers)
-            let limits = Self.guardConnection(channel, front: front, logger: logger)
+            let limits = Self.guardConnection(channel, front: front)
             let result = channel.eventLoop.makePromise(of: UpgradeResult.self)
             var value = Value(upgradeResult: result.futureResult, channel: channel)
             value.remote = Self.describe(channel.remoteAddress)
@@ -101,6 +101,10 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
         let decision = NIOLockedValueBox<PartyFront.UpgradeDecision?>(made)
         let attempted = NIOLockedValueBox<HTTPRequestHead?>(nil)
         let front = self.front
+        let requestGuard = NIOLoopBound(
+            HTTPRequestGuard(activity: limits.activity, maxHeaderSize: front.configuration.limits.maxHeaderSize, logger: logger),
+            eventLoop: channel.eventLoop
+        )
         let webSocketUpgrader = NIOTypedWebSocketServerUpgrader<UpgradeResult>(
             maxFrameSize: front.configuration.maxMessageSize,
             enableAutomaticErrorHandling: false,
@@ -120,7 +124,7 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
             upgradePipelineHandler: { channel, _ in
                 channel.eventLoop.makeCompletedFuture {
                     // First, so that no bytes replayed after a failed upgrade reach an HTTP handler.
-                    channel.pipeline.syncOperations.removeHandler(limits.requestGuard.value, promise: nil)
+                    channel.pipeline.syncOperations.removeHandler(requestGuard.value, promise: nil)
                     guard case .relay(let relay)? = decision.withLockedValue({ $0 }) else {
                         throw ChannelError.inappropriateOperationForState
                     }
@@ -165,10 +169,13 @@ struct PartyChannel: ServerChildChannel, HTTPChannelHandler {
         configuration.decoderConfiguration.maxHeaderFieldSize = front.configuration.limits.maxHeaderSize
         configuration.decoderConfiguration.maxHeaderListSize = front.configuration.limits.maxHeaderSize
         let negotiation = try channel.pipeline.syncOperations.configureUpgradableHTTPServerPipeline(configuration: configuration)
-        try channel.pipeline.syncOperations.addHandler(limits.requestGuard.value)
+        try channel.pipeline.syncOperations.addHandler(requestGuard.value)
         let upgradeResult =
             made != nil
-            ? negotiation : try Self.addDirectUpgrade(to: channel, negotiation: negotiation, front: front, limits: limits, decision: decision)
+            ? negotiation
+            : try Self.addDirectUpgrade(
+                to: channel, negotiation: negotiation, front: front, limits: limits, requestGuard: requestGuard.value, decision: decision
+            )
         // Bytes that are not HTTP get a 400 until the first request is decided; from then on
         // Hummingbird (plain HTTP) or the WebSocket handlers deal with what arrives.
         let parseErrors = HTTPParseErrorHandler(

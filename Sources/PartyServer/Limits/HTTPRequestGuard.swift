@@ -2,9 +2,11 @@ import Logging
 import NIOCore
 import NIOHTTP1
 
-/// Sits behind the HTTP request decoder of every connection until it upgrades: tells the liveness
-/// sweeper whether a request is awaited (the idle timeout runs, against slowloris) or being
-/// answered, and answers a request head the decoder refused as too large with 431 and a close.
+/// Sits behind the HTTP request decoder of every connection that gets the HTTP pipeline (a plain
+/// WebSocket upgrade never does: `OpeningHandshakeHandler` reports its head to the same record),
+/// until it upgrades: tells the liveness sweeper whether a request is awaited (the idle timeout
+/// runs, against slowloris) or being answered, and answers a request head the decoder refused
+/// as too large with 431 and a close.
 final class HTTPRequestGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
